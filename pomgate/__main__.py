@@ -1,0 +1,5 @@
+"""`python -m pomgate`."""
+
+from pomgate.cli.app import main
+
+main()

@@ -1,0 +1,137 @@
+"""The `pomgate` command line. Heavy modules are imported inside commands to keep start-up quick."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pomgate import __version__
+
+app = typer.Typer(
+    name="pomgate",
+    help=(
+        "See what Ingress changes do to Pomerium before they merge.\n\n"
+        "pomgate reads Kubernetes manifests (files, directories, or '-' for stdin), translates the "
+        "Ingresses of the Pomerium IngressClass exactly like the Pomerium Ingress Controller, and "
+        "reports the routes and every problem the controller or Kubernetes would reject.\n\n"
+        "Examples:\n\n"
+        "  pomgate render examples/              # routes as Pomerium config.yaml\n\n"
+        "  kustomize build overlays/prod | pomgate render -\n\n"
+        "  pomgate check k8s/                    # problems, with file and line"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+PathsArg = Annotated[
+    list[str],
+    typer.Argument(help="Manifest files or directories (searched recursively for .yaml/.yml/.json); '-' reads stdin."),
+]
+PrefixOpt = Annotated[str, typer.Option("--prefix", help="Annotation prefix the controller reads.")]
+NamespaceOpt = Annotated[
+    str, typer.Option("--namespace", "-n", help="Namespace for objects whose manifest names none.")
+]
+ControllerOpt = Annotated[
+    str, typer.Option("--controller-name", help="IngressClass spec.controller value of the Pomerium controller.")
+]
+ClassOpt = Annotated[
+    str,
+    typer.Option(
+        "--ingress-class",
+        help="IngressClass assumed to belong to the controller when the input does not define it "
+        "(Helm installs it; repositories rarely hold it).",
+    ),
+]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"pomgate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """pomgate: render, check and diff Pomerium Ingress routes."""
+
+
+def _options(prefix: str, controller_name: str, ingress_class: str):  # type: ignore[no-untyped-def]
+    from pomgate.translation.options import TranslateOptions
+
+    return TranslateOptions(
+        prefix=prefix.rstrip("/"), controller_name=controller_name, assumed_ingress_class=ingress_class or None
+    )
+
+
+def _analyze(paths: list[str], prefix: str, namespace: str, controller_name: str, ingress_class: str):  # type: ignore[no-untyped-def]
+    from pomgate.pipeline import analyze_paths
+
+    analysis = analyze_paths(paths, _options(prefix, controller_name, ingress_class), default_namespace=namespace)
+    missing = [f for f in analysis.findings if f.rule == "input/not-found"]
+    if missing:
+        for finding in missing:
+            typer.echo(f"pomgate: error: {finding.message}", err=True)
+        raise typer.Exit(2)
+    return analysis
+
+
+@app.command()
+def render(
+    paths: PathsArg,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: yaml or json.")] = "yaml",
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print values read from Secrets instead of redacting them.")
+    ] = False,
+    prefix: PrefixOpt = "ingress.pomerium.io",
+    namespace: NamespaceOpt = "default",
+    controller_name: ControllerOpt = "pomerium.io/ingress-controller",
+    ingress_class: ClassOpt = "pomerium",
+) -> None:
+    """Print the Pomerium routes the controller would build, as config.yaml `routes:`.
+
+    Routes come in Pomerium's own order. Values read from Secrets are redacted unless
+    --show-secrets is given. Ingresses that fail translation contribute no routes; their errors go
+    to stderr and the exit status is 1.
+    """
+    if output_format not in ("yaml", "json"):
+        raise typer.BadParameter("must be yaml or json", param_hint="--format")
+    analysis = _analyze(paths, prefix, namespace, controller_name, ingress_class)
+    from pomgate.reports.render_output import write_render
+
+    failed = write_render(analysis, output_format, show_secrets, sys.stdout, sys.stderr)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def check(
+    paths: PathsArg,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
+    prefix: PrefixOpt = "ingress.pomerium.io",
+    namespace: NamespaceOpt = "default",
+    controller_name: ControllerOpt = "pomerium.io/ingress-controller",
+    ingress_class: ClassOpt = "pomerium",
+) -> None:
+    """Report every problem the controller or Kubernetes would reject, with file and line.
+
+    Exit status: 1 when an error-severity finding exists, 0 otherwise, 2 for usage errors.
+    """
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("must be text or json", param_hint="--format")
+    analysis = _analyze(paths, prefix, namespace, controller_name, ingress_class)
+    from pomgate.reports.check_output import write_check
+
+    errors = write_check(analysis, output_format, sys.stdout)
+    raise typer.Exit(1 if errors else 0)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

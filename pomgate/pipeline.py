@@ -1,0 +1,52 @@
+"""The offline pipeline shared by `render` and `check`: scan -> inventory -> translate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pomgate.findings import Finding
+from pomgate.kube.inventory import Inventory, build_inventory
+from pomgate.scanning.manifest import ManifestObject
+from pomgate.scanning.scan import scan
+from pomgate.translation.options import TranslateOptions
+from pomgate.translation.route import TranslationResult
+from pomgate.translation.translator import translate
+
+
+@dataclass
+class Analysis:
+    """Everything one run learned: the objects, the translation and every finding."""
+
+    objects: list[ManifestObject]
+    inventory: Inventory
+    translation: TranslationResult
+    findings: list[Finding]
+    files: list[str]
+
+
+def analyze_objects(
+    objects: list[ManifestObject],
+    options: TranslateOptions,
+    *,
+    scan_findings: Sequence[Finding] = (),
+    files: Sequence[str] = (),
+) -> Analysis:
+    """Type and translate already-scanned objects."""
+    inventory, inventory_findings = build_inventory(objects)
+    translation = translate(inventory, options)
+    findings = [*scan_findings, *inventory_findings, *translation.findings]
+    findings.sort(key=Finding.sort_key)
+    return Analysis(objects, inventory, translation, findings, list(files))
+
+
+def analyze_paths(
+    paths: Sequence[str],
+    options: TranslateOptions,
+    *,
+    default_namespace: str = "default",
+    stdin_text: str | bytes | None = None,
+) -> Analysis:
+    """Scan files/directories/stdin and translate what they hold."""
+    result = scan(paths, default_namespace=default_namespace, stdin_text=stdin_text)
+    return analyze_objects(result.objects, options, scan_findings=result.findings, files=result.files)

@@ -1,0 +1,75 @@
+"""The scanner's output types: raw Kubernetes objects that remember where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pomgate.findings import FieldPath, ObjectRef
+
+
+class LineDict(dict[Any, Any]):
+    """A YAML/JSON mapping that knows its own line and the line of each key (1-based)."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line: int = 0
+        self.key_lines: dict[Any, int] = {}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an object was read: display path, 0-based document index, 1-based line.
+
+    ``item`` is the index inside a ``kind: List`` document, when the object came from one.
+    """
+
+    path: str
+    document: int
+    line: int
+    item: int | None = None
+
+
+@dataclass
+class ManifestObject:
+    """One Kubernetes object as read from the input, before typing."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str
+    raw: dict[str, Any]
+    origin: Origin
+    namespace_defaulted: bool = False
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.namespace, self.name)
+
+    def line_of(self, field: FieldPath) -> int:
+        """The line of the deepest part of ``field`` that the input records (the object's line at worst)."""
+        return line_of(self.raw, field, self.origin.line)
+
+
+def line_of(raw: Any, field: FieldPath, default: int) -> int:
+    """Walk ``raw`` along ``field`` and return the best-known line (1-based)."""
+    line = getattr(raw, "line", 0) or default
+    node: Any = raw
+    for part in field:
+        if isinstance(node, dict):
+            key_lines = getattr(node, "key_lines", None)
+            if key_lines and part in key_lines:
+                line = key_lines[part]
+            if part not in node:
+                break
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        own = getattr(node, "line", 0)
+        if own and isinstance(node, dict) and not isinstance(part, str):
+            line = own
+    return line

@@ -1,0 +1,38 @@
+"""Translation problems with the upstream error chain and where in the Ingress they arise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+
+from pomgate.findings import FieldPath, Severity
+
+
+@dataclass
+class Problem:
+    """One problem found while translating an Ingress.
+
+    ``chain`` is the controller's event text (``parsing ingress: annotations: ...``); ``detail``
+    adds what pomgate knows beyond upstream (a documentation difference, a suggestion).
+    Error problems fail the Ingress; warnings and infos do not.
+    """
+
+    rule: str
+    chain: str
+    field: FieldPath = ()
+    severity: Severity = Severity.ERROR
+    detail: str | None = None
+    hint: str | None = None
+    related: list[str] = dataclass_field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return f"{self.chain} ({self.detail})" if self.detail else self.chain
+
+
+class TranslationFailure(Exception):
+    """Raised inside the translator to stop processing one part of an Ingress."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.chain)
+        self.problem = problem

@@ -1,0 +1,29 @@
+"""Settings that change how Ingresses are translated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "ingress.pomerium.io"
+DEFAULT_CONTROLLER_NAME = "pomerium.io/ingress-controller"
+DEFAULT_INGRESS_CLASS = "pomerium"
+
+
+@dataclass(frozen=True)
+class TranslateOptions:
+    """How to translate.
+
+    ``live`` is controller mode: referenced Services, Endpoints and Secrets must exist, as upstream
+    requires. Offline (the default, for repositories) a missing object is a warning and the values
+    that depend on it are marked unknown.
+
+    ``assumed_ingress_class`` names the IngressClass assumed to exist for this controller when the
+    input does not define it (repositories rarely hold the IngressClass that Helm installs).
+    ``namespaces`` limits the managed namespaces (empty: all).
+    """
+
+    prefix: str = DEFAULT_PREFIX
+    controller_name: str = DEFAULT_CONTROLLER_NAME
+    assumed_ingress_class: str | None = DEFAULT_INGRESS_CLASS
+    namespaces: frozenset[str] = frozenset()
+    live: bool = False

@@ -1,0 +1,176 @@
+"""Translator output types: routes with their identity and origin, and per-Ingress outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pomgate.findings import Finding, ObjectRef
+
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True, order=True)
+class RouteKey:
+    """Route identity as the controller keys it: (namespace, Ingress name, rule host, raw path)."""
+
+    namespace: str
+    ingress: str
+    host: str
+    path: str
+
+    def route_id(self) -> str:
+        """The controller's route id: compact JSON with Go's escaping."""
+        return (
+            '{"n":'
+            + go_json_string(self.ingress)
+            + ',"ns":'
+            + go_json_string(self.namespace)
+            + ',"h":'
+            + go_json_string(self.host)
+            + ',"p":'
+            + go_json_string(self.path)
+            + "}"
+        )
+
+    def __str__(self) -> str:
+        return f"{{Name:{self.ingress} Namespace:{self.namespace} Host:{self.host} Path:{self.path}}}"
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A value read from a Secret: rendered redacted unless secrets are shown."""
+
+    value: str
+    secret: str  # "namespace/name"
+    key: str
+
+    def redacted(self) -> str:
+        return f"<redacted: Secret {self.secret} key {self.key}>"
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """A value that depends on an object missing from the input (known only in the cluster)."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+@dataclass
+class Route:
+    """One Pomerium route with config.yaml keys in ``fields`` and where it came from.
+
+    Values in ``fields`` are plain JSON-like data, except `SecretValue` and `UnknownValue` leaves,
+    which the renderers turn into text.
+    """
+
+    key: RouteKey
+    ingress: ObjectRef
+    fields: dict[str, Any]
+    stat_name: str = ""
+    rule_index: int | None = None
+    path_index: int | None = None
+
+    @property
+    def from_url(self) -> str:
+        return str(self.fields.get("from", ""))
+
+    def match_value(self, kind: str) -> str:
+        value = self.fields.get(kind)
+        return value if isinstance(value, str) else ""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Pomerium's order: from asc, path desc, regex desc, prefix desc, id asc (byte-wise)."""
+        return (
+            _Ascending(self.from_url),
+            _Descending(self.match_value("path")),
+            _Descending(self.match_value("regex")),
+            _Descending(self.match_value("prefix")),
+            _Ascending(self.key.route_id()),
+        )
+
+
+@dataclass
+class IngressOutcome:
+    """What became of one Ingress: its routes, or why it failed, plus its findings."""
+
+    ingress: ObjectRef
+    managed: bool
+    routes: list[Route] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    unmanaged_reason: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@dataclass
+class TranslationResult:
+    """Routes (sorted as Pomerium applies them) and every finding, per Ingress and overall."""
+
+    routes: list[Route]
+    outcomes: list[IngressOutcome]
+    findings: list[Finding]
+
+    @property
+    def failed(self) -> list[IngressOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+
+class _Ascending:
+    __slots__ = ("data",)
+
+    def __init__(self, text: str) -> None:
+        self.data = text.encode("utf-8", "surrogatepass")
+
+    def __lt__(self, other: _Ascending) -> bool:
+        return self.data < other.data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Ascending) and self.data == other.data
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+
+class _Descending(_Ascending):
+    __slots__ = ()
+
+    def __lt__(self, other: _Ascending) -> bool:
+        return self.data > other.data
+
+
+_GO_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def go_json_string(text: str) -> str:
+    """A JSON string literal as Go's encoding/json writes it (HTML-safe escaping)."""
+    out = ['"']
+    for char in text:
+        escaped = _GO_ESCAPES.get(char)
+        if escaped is not None:
+            out.append(escaped)
+        elif char < " ":
+            out.append(f"\\u{ord(char):04x}")
+        elif 0xD800 <= ord(char) <= 0xDFFF:
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)

@@ -1,0 +1,612 @@
+"""Ingress -> Pomerium routes, as the upstream controller does it (translation.md).
+
+Pure: typed objects in, routes and findings out. The repository scanner, the git reader and the
+cluster watcher all feed `translate`; renderers, linters, diff and config writers consume its result.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pomgate.findings import FieldPath, Finding, ObjectRef, Severity
+from pomgate.kube.inventory import Inventory, Typed
+from pomgate.kube.models import HTTPIngressPath, Ingress, IngressBackend, Service, ServiceBackendPort
+from pomgate.translation.annotations import (
+    Flags,
+    apply_annotations,
+    is_http01_solver,
+    read_flags,
+    secret_annotation_names,
+)
+from pomgate.translation.classes import ClassSelector
+from pomgate.translation.errors import Problem, TranslationFailure
+from pomgate.translation.options import TranslateOptions
+from pomgate.translation.references import SecretEntry, find_endpoint_subsets, find_secret, find_service
+from pomgate.translation.route import IngressOutcome, Route, RouteKey, TranslationResult, UnknownValue
+from pomgate.translation.slug import stat_name
+from pomgate.translation.validation import REGEX_FIELDS, core_validation_problems, pem_blocks, regex_problem
+
+PARSING = "parsing ingress: "
+
+
+def translate(inventory: Inventory, options: TranslateOptions | None = None) -> TranslationResult:
+    """Translate every managed Ingress; merge and sort the routes of those that succeed."""
+    options = options or TranslateOptions()
+    selector = ClassSelector(inventory, options)
+    outcomes: list[IngressOutcome] = []
+    for typed in inventory.ingresses:
+        outcomes.append(translate_ingress(typed, inventory, options, selector))
+    routes = [route for outcome in outcomes if not outcome.failed for route in outcome.routes]
+    routes.sort(key=Route.sort_key)
+    findings = [finding for outcome in outcomes for finding in outcome.findings]
+    for finding in findings:
+        locate(finding, inventory)
+    return TranslationResult(routes=routes, outcomes=outcomes, findings=findings)
+
+
+def locate(finding: Finding, inventory: Inventory) -> None:
+    """Fill a finding's file and line from the object's origin and field path."""
+    if finding.obj is None or finding.line is not None:
+        return
+    source = inventory.source_of(finding.obj)
+    if source is not None:
+        finding.path = source.origin.path
+        finding.line = source.line_of(finding.field)
+
+
+def translate_ingress(
+    typed: Typed[Ingress], inventory: Inventory, options: TranslateOptions, selector: ClassSelector
+) -> IngressOutcome:
+    """Translate one Ingress: its routes, or the error that fails it, plus findings."""
+    ingress = typed.model
+    ref = ObjectRef("Ingress", ingress.metadata.namespace, ingress.metadata.name)
+    managed, reason = selector.is_managed(ingress)
+    outcome = IngressOutcome(ingress=ref, managed=managed, unmanaged_reason=reason)
+    if not managed:
+        return outcome
+    work = _IngressTranslation(ingress, ref, inventory, options)
+    work.run()
+    outcome.routes = work.routes
+    problems = work.problems
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        outcome.error = errors[0].chain
+        outcome.routes = []
+    elif typed.rejected:
+        outcome.error = "rejected by Kubernetes before the controller sees it (see the k8s/ findings)"
+        outcome.routes = []
+    outcome.findings = [_finding(ref, p) for p in problems]
+    return outcome
+
+
+def _finding(ref: ObjectRef, problem: Problem) -> Finding:
+    return Finding(
+        rule=problem.rule,
+        severity=problem.severity,
+        message=problem.message,
+        obj=ref,
+        field=problem.field,
+        hint=problem.hint,
+        extra={"chain": problem.chain, "related": problem.related} if problem.related else {"chain": problem.chain},
+    )
+
+
+@dataclass
+class _PathContext:
+    """One rule path being turned into a route."""
+
+    host: str
+    path: HTTPIngressPath
+    field: FieldPath
+    rule_index: int | None
+    path_index: int | None
+    prefix: str = ""  # "defaultBackend: " for the default backend
+
+
+@dataclass
+class _IngressTranslation:
+    ingress: Ingress
+    ref: ObjectRef
+    inventory: Inventory
+    options: TranslateOptions
+    routes: list[Route] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    secrets: dict[str, SecretEntry | None] = field(default_factory=dict)
+    flags: Flags = field(default_factory=Flags)
+
+    @property
+    def namespace(self) -> str:
+        return self.ingress.metadata.namespace
+
+    @property
+    def name(self) -> str:
+        return self.ingress.metadata.name
+
+    def problem(
+        self,
+        rule: str,
+        chain: str,
+        fld: FieldPath = (),
+        *,
+        severity: Severity = Severity.ERROR,
+        detail: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problems.append(Problem(rule=rule, chain=chain, field=fld, severity=severity, detail=detail, hint=hint))
+
+    # ------------------------------------------------------------ main flow
+    def run(self) -> None:
+        spec = self.ingress.spec
+        if spec is None:
+            return  # rejected by Kubernetes already (k8s/ingress-spec)
+        annotations = self.ingress.metadata.annotation_map
+        prefix = self.options.prefix
+        self.flags = read_flags(annotations, prefix)
+        fetch_ok = self.fetch(annotations)
+        if not fetch_ok and self.options.live:
+            return
+        if is_http01_solver(self.ingress.metadata.label_map):
+            template: dict[str, Any] = {"allow_public_unauthenticated_access": True, "preserve_host_header": True}
+        else:
+            applied = apply_annotations(annotations, prefix, self.resolve_secret)
+            self.problems.extend(applied.problems)
+            template = applied.fields
+        self.certificate_checks()
+        built: list[Route] = []
+        if spec.defaultBackend is not None:
+            built.extend(self.default_backend_routes(template))
+        for index in range(len(spec.rules)):
+            built.extend(self.rule_routes(template, index))
+        self.check_duplicates(built)
+        for route in built:
+            self.validate_route(route)
+        self.routes = built
+
+    # ------------------------------------------------------------ fetch stage
+    def resolve_secret(self, name: str) -> SecretEntry | None:
+        if name not in self.secrets:
+            self.secrets[name] = find_secret(self.inventory, self.namespace, name)
+        return self.secrets[name]
+
+    def fetch(self, annotations: Mapping[str, str]) -> bool:
+        ok = True
+        spec = self.ingress.spec
+        assert spec is not None
+        wanted: list[tuple[str, FieldPath, str]] = []
+        for index, tls in enumerate(spec.tls):
+            if tls.secretName:
+                wanted.append((tls.secretName, ("spec", "tls", index, "secretName"), "spec.tls"))
+        for key, name in secret_annotation_names(annotations, self.options.prefix):
+            wanted.append((name, ("metadata", "annotations", key), key))
+        for name, fld, used_by in wanted:
+            if self.resolve_secret(name) is None:
+                ok = False
+                self.missing(
+                    "Secret", name, fld, used_by, f'tls: get secret {self.namespace}/{name}: secrets "{name}" not found'
+                )
+        for ctx in self.backend_contexts():
+            backend = ctx.path.backend
+            where = ctx.prefix or f"rule host={ctx.host} path={ctx.path.path} "
+            if backend.service is None:
+                ok = False
+                self.problem(
+                    "routing/backend-not-service",
+                    f"services: {where.rstrip()} has no backend service defined".replace("  ", " "),
+                    ctx.field + ("backend",),
+                )
+                continue
+            svc_name = backend.service.name
+            service = find_service(self.inventory, self.namespace, svc_name)
+            port_text = _port_text(backend.service.port)
+            context = (
+                f"services: {where}refers to service {self.namespace}/{svc_name} port={port_text}, "
+                "failed to get service information: "
+            )
+            if service is None:
+                ok = False
+                self.missing(
+                    "Service",
+                    svc_name,
+                    ctx.field + ("backend", "service", "name"),
+                    "backend",
+                    context + f'services "{svc_name}" not found',
+                )
+                continue
+            if service.spec.type != "ExternalName" and self.options.live:
+                _subsets, found = find_endpoint_subsets(self.inventory, self.namespace, svc_name)
+                if not found:
+                    ok = False
+                    self.problem(
+                        "reference/endpoints-missing",
+                        context + f'endpoints "{svc_name}" not found',
+                        ctx.field + ("backend",),
+                    )
+        return ok
+
+    def missing(self, kind: str, name: str, fld: FieldPath, used_by: str, chain: str) -> None:
+        if self.options.live:
+            self.problem(f"reference/{kind.lower()}-missing", chain, fld)
+            return
+        elsewhere = sorted(
+            ns
+            for (ns, other) in (self.inventory.secrets if kind == "Secret" else self.inventory.services)
+            if other == name and ns != self.namespace
+        )
+        detail = f"a {kind} of that name exists in namespace {', '.join(elsewhere)}" if elsewhere else None
+        self.problem(
+            f"reference/{kind.lower()}-missing",
+            f"{kind} {self.namespace}/{name} (used by {used_by}) is not in the input; it may be created outside "
+            f"this repository, but if it does not exist in the cluster the controller fails this Ingress ({chain})",
+            fld,
+            severity=Severity.WARNING,
+            detail=detail,
+        )
+
+    def backend_contexts(self) -> list[_PathContext]:
+        spec = self.ingress.spec
+        assert spec is not None
+        contexts: list[_PathContext] = []
+        if spec.defaultBackend is not None:
+            contexts.append(
+                _PathContext(
+                    "",
+                    HTTPIngressPath(path="/", pathType="Prefix", backend=spec.defaultBackend),
+                    ("spec", "defaultBackend"),
+                    None,
+                    None,
+                    "defaultBackend: ",
+                )
+            )
+        for r_index, rule in enumerate(spec.rules):
+            if rule.http is None:
+                continue
+            for p_index, path in enumerate(rule.http.paths):
+                contexts.append(
+                    _PathContext(
+                        rule.host, path, ("spec", "rules", r_index, "http", "paths", p_index), r_index, p_index
+                    )
+                )
+        return contexts
+
+    def certificate_checks(self) -> None:
+        """TLS Secrets become certificates; unparseable PEM fails the whole update upstream."""
+        for name, entry in sorted(self.secrets.items()):
+            if entry is None or entry.data is None or entry.secret_type != "kubernetes.io/tls":
+                continue
+            cert = entry.data.get("tls.crt", b"")
+            blocks = pem_blocks(cert)
+            if blocks is None or not blocks:
+                self.problem(
+                    "secret/bad-certificate",
+                    "removing unused certs: failed to decode cert block",
+                    self.secret_field(name),
+                    detail=f"tls.crt of Secret {entry.ref} holds no PEM certificate",
+                )
+            elif blocks[0][0] != "CERTIFICATE":
+                self.problem(
+                    "secret/bad-certificate",
+                    f'removing unused certs: expected CERTIFICATE PEM block, got "{blocks[0][0]}"',
+                    self.secret_field(name),
+                    detail=f"in tls.crt of Secret {entry.ref}",
+                )
+
+    def secret_field(self, secret_name: str) -> FieldPath:
+        spec = self.ingress.spec
+        assert spec is not None
+        for index, tls in enumerate(spec.tls):
+            if tls.secretName == secret_name:
+                return ("spec", "tls", index, "secretName")
+        for key, name in secret_annotation_names(self.ingress.metadata.annotation_map, self.options.prefix):
+            if name == secret_name:
+                return ("metadata", "annotations", key)
+        return ()
+
+    # ------------------------------------------------------------ rules
+    def default_backend_routes(self, template: dict[str, Any]) -> list[Route]:
+        spec = self.ingress.spec
+        assert spec is not None and spec.defaultBackend is not None
+        fld: FieldPath = ("spec", "defaultBackend")
+        chain = PARSING + "defaultBackend: deriving host: "
+        if len(spec.tls) != 1:
+            self.problem(
+                "routing/default-backend-tls",
+                f"{chain}expected one TLS spec, got {len(spec.tls)}",
+                fld,
+                hint="a defaultBackend needs exactly one spec.tls entry with exactly one host",
+            )
+            return []
+        if len(spec.tls[0].hosts) != 1:
+            self.problem(
+                "routing/default-backend-tls",
+                f"{chain}expected exactly one Host in the TLS spec, got {len(spec.tls[0].hosts)}",
+                ("spec", "tls", 0, "hosts"),
+            )
+            return []
+        path = HTTPIngressPath(path="/", pathType="Prefix", backend=spec.defaultBackend)
+        ctx = _PathContext(spec.tls[0].hosts[0], path, fld, None, None, "defaultBackend: ")
+        route = self.path_route(template, ctx)
+        return [route] if route else []
+
+    def rule_routes(self, template: dict[str, Any], index: int) -> list[Route]:
+        spec = self.ingress.spec
+        assert spec is not None
+        rule = spec.rules[index]
+        fld: FieldPath = ("spec", "rules", index)
+        host = rule.host
+        if not host:
+            if self.flags.subtle_allow_empty_host:
+                host = "*"
+            else:
+                self.problem(
+                    "routing/empty-host",
+                    f"{PARSING}ingress rule has empty host; if this is intentional, set the annotation "
+                    f"'{self.options.prefix}/subtle_allow_empty_host=true'",
+                    fld,
+                )
+                return []
+        if rule.http is None:
+            self.problem("routing/missing-http", f"{PARSING}rules.http is required", fld)
+            return []
+        routes = []
+        for p_index, path in enumerate(rule.http.paths):
+            ctx = _PathContext(host, path, fld + ("http", "paths", p_index), index, p_index)
+            route = self.path_route(template, ctx)
+            if route:
+                routes.append(route)
+        return routes
+
+    # ------------------------------------------------------------ one path
+    def path_route(self, template: dict[str, Any], ctx: _PathContext) -> Route | None:
+        if ctx.path.backend.service is None:
+            return None  # reported by the fetch stage
+        head = f"{PARSING}{ctx.prefix}pathToRoute: {_go_path(ctx.path)}: "
+        try:
+            fields = copy.deepcopy(template)
+            fields["from"] = self.from_url(ctx)
+            self.apply_path_match(fields, ctx)
+            fields["to"] = self.upstream_urls(fields, ctx)
+        except TranslationFailure as failure:
+            problem = failure.problem
+            problem.chain = head + problem.chain
+            self.problems.append(problem)
+            return None
+        key = RouteKey(self.namespace, self.name, ctx.host, ctx.path.path)
+        generated = stat_name(self.namespace, self.name, ctx.host, ctx.path.path)
+        if not fields.get("name"):
+            fields["name"] = generated
+        fields["id"] = key.route_id()
+        return Route(
+            key=key,
+            ingress=self.ref,
+            fields=fields,
+            stat_name=generated,
+            rule_index=ctx.rule_index,
+            path_index=ctx.path_index,
+        )
+
+    def mode(self) -> str:
+        flags = self.flags
+        if flags.udp_upstream:
+            return "udp"
+        if flags.tcp_upstream:
+            return "tcp"
+        if flags.ssh_upstream:
+            return "ssh"
+        return "http"
+
+    def from_url(self, ctx: _PathContext) -> str:
+        mode = self.mode()
+        if mode == "http":
+            return f"https://{ctx.host}"
+        if mode == "ssh":
+            return f"ssh://{ctx.host}"
+        port = self.service_port(ctx, "from: ")
+        host = f"[{ctx.host}]" if ":" in ctx.host else ctx.host
+        if port is None:
+            return f"{mode}+https://{host}"
+        return f"{mode}+https://{host}:{port}"
+
+    def service_port(self, ctx: _PathContext, chain: str) -> int | None:
+        """The Service port number a backend refers to (None when it cannot be known offline)."""
+        service_ref = ctx.path.backend.service
+        if service_ref is None:
+            raise TranslationFailure(
+                Problem("routing/backend-not-service", f"{chain}no backend service defined", ctx.field + ("backend",))
+            )
+        port = service_ref.port or ServiceBackendPort()
+        if port.number:
+            return port.number
+        service = find_service(self.inventory, self.namespace, service_ref.name)
+        if service is None:
+            return None
+        for service_port in service.spec.ports:
+            if service_port.name == port.name:
+                return service_port.port
+        svc = f"{self.namespace}/{service_ref.name}"
+        raise TranslationFailure(
+            Problem(
+                "routing/service-port-not-found",
+                f"{chain}get service {svc} port by name {port.name}: could not find port {port.name} on service {svc}",
+                ctx.field + ("backend", "service", "port", "name"),
+                detail=f"Service {svc} has ports: {_port_names(service)}",
+            )
+        )
+
+    def apply_path_match(self, fields: dict[str, Any], ctx: _PathContext) -> None:
+        path_type = ctx.path.pathType
+        text = ctx.path.path
+        fld = ctx.field + ("pathType",)
+        if path_type is None:
+            raise TranslationFailure(Problem("routing/path-type", "path: pathType is required", fld))
+        flags = self.flags
+        tunnel = "ssh" if flags.ssh_upstream else "tcp" if flags.tcp_upstream else "udp" if flags.udp_upstream else ""
+        if tunnel:
+            if path_type != "ImplementationSpecific":
+                raise TranslationFailure(
+                    Problem(
+                        "routing/path-type",
+                        f"{tunnel} services must have ImplementationSpecific path type",
+                        fld,
+                        hint="pathType: ImplementationSpecific, and no path",
+                    )
+                )
+            if text:
+                raise TranslationFailure(
+                    Problem(
+                        "routing/path-type",
+                        f"{tunnel} services must not specify path, got {text}",
+                        ctx.field + ("path",),
+                        hint="remove the path: the route is host:port only",
+                    )
+                )
+            return
+        if path_type == "Exact":
+            target = "path"
+        elif path_type == "Prefix":
+            target = "prefix"
+        elif path_type == "ImplementationSpecific":
+            target = "regex" if flags.path_regex else "prefix"
+        else:
+            raise TranslationFailure(
+                Problem(
+                    "routing/path-type",
+                    f"unknown pathType {path_type}",
+                    fld,
+                    hint="one of Exact, Prefix, ImplementationSpecific",
+                )
+            )
+        if text:
+            fields[target] = text
+
+    def upstream_urls(self, fields: dict[str, Any], ctx: _PathContext) -> list[str]:
+        service_ref = ctx.path.backend.service
+        assert service_ref is not None
+        flags = self.flags
+        scheme = (
+            "ssh"
+            if flags.ssh_upstream
+            else "tcp"
+            if flags.tcp_upstream
+            else "udp"
+            if flags.udp_upstream
+            else "https"
+            if flags.secure_upstream
+            else "http"
+        )
+        service = find_service(self.inventory, self.namespace, service_ref.name)
+        port = self.service_port(ctx, "backend: get service hosts: get service from path: ")
+        dns = f"{service_ref.name}.{self.namespace}.svc.cluster.local"
+        if port is None:
+            self.problem(
+                "reference/service-port-unknown",
+                f"the backend names port {_port_text(service_ref.port)!r} of Service "
+                f"{self.namespace}/{service_ref.name}, which is not in the input: the upstream URL is shown "
+                "without its port",
+                ctx.field + ("backend", "service", "port"),
+                severity=Severity.WARNING,
+            )
+            return [f"{scheme}://{dns}"]
+        if service is not None and service.spec.type == "ExternalName":
+            return [f"{scheme}://{service.spec.externalName}:{port}"]
+        if flags.service_proxy_upstream:
+            return [f"{scheme}://{dns}:{port}"]
+        hosts = self.endpoint_hosts(service, service_ref.name, service_ref.port or ServiceBackendPort(), port)
+        if not hosts:
+            return [f"{scheme}://{dns}:{port}"]
+        if flags.secure_upstream and not fields.get("tls_server_name"):
+            fields["tls_server_name"] = dns
+        return sorted(f"{scheme}://{host}" for host in hosts)
+
+    def endpoint_hosts(self, service: Service | None, name: str, port: ServiceBackendPort, number: int) -> list[str]:
+        subsets, _found = find_endpoint_subsets(self.inventory, self.namespace, name)
+        if not subsets:
+            return []
+        if port.name:
+
+            def matches(ep_name: str, ep_port: int) -> bool:
+                return ep_name == port.name
+        else:
+            target: int | None = None
+            for service_port in service.spec.ports if service else []:
+                if service_port.port == number:
+                    effective = service_port.effective_target_port
+                    target = effective if isinstance(effective, int) else None
+                    break
+
+            def matches(ep_name: str, ep_port: int) -> bool:
+                return target is not None and ep_port == target
+
+        hosts: list[str] = []
+        for subset in subsets:
+            for address in subset.addresses:
+                for ep in subset.ports:
+                    if matches(ep.name, ep.port):
+                        hosts.append(f"{address.ip}:{ep.port}")
+        return hosts
+
+    # ------------------------------------------------------------ whole-Ingress checks
+    def check_duplicates(self, routes: list[Route]) -> None:
+        seen: dict[RouteKey, Route] = {}
+        for route in routes:
+            if route.key in seen:
+                first = seen[route.key]
+                where = (
+                    ("spec", "rules", route.rule_index) if route.rule_index is not None else ("spec", "defaultBackend")
+                )
+                self.problem(
+                    "routing/duplicate-route",
+                    f"indexing new routes: duplicate route {route.key}",
+                    where,
+                    detail=f"{first.from_url} path {route.key.path or '(none)'} is defined twice in this Ingress"
+                    + (" (two TCP/UDP ports on one host give the same route)" if not route.key.path else ""),
+                )
+            else:
+                seen[route.key] = route
+
+    def validate_route(self, route: Route) -> None:
+        fld: FieldPath = (
+            ("spec", "rules", route.rule_index, "http", "paths", route.path_index or 0)
+            if route.rule_index is not None
+            else ("spec", "defaultBackend")
+        )
+        for problem in core_validation_problems(route.fields):
+            if not problem.field:
+                problem.field = fld
+            self.problems.append(problem)
+        for key in REGEX_FIELDS:
+            pattern = route.fields.get(key)
+            if not isinstance(pattern, str):
+                continue
+            label = "path regex" if key == "regex" else key
+            reason = regex_problem(pattern, label)
+            if reason:
+                target = (
+                    fld + ("path",) if key == "regex" else ("metadata", "annotations", f"{self.options.prefix}/{key}")
+                )
+                hint = None
+                if key == "regex" and pattern.startswith("^"):
+                    hint = pattern[1:]
+                self.problem("regex/re2", f"config validation: {reason}", target, hint=hint)
+
+
+def _port_names(service: Service) -> str:
+    return ", ".join(p.name or str(p.port) for p in service.spec.ports) or "none"
+
+
+def _port_text(port: ServiceBackendPort | None) -> str:
+    if port is None:
+        return ""
+    return port.name or str(port.number)
+
+
+def _go_path(path: HTTPIngressPath) -> str:
+    backend: IngressBackend = path.backend
+    service = backend.service
+    svc = f"{service.name}:{_port_text(service.port)}" if service else "nil"
+    return f"{{Path:{path.path} PathType:{path.pathType} Backend:{{Service:{svc}}}}}"
+
+
+__all__ = ["UnknownValue", "locate", "translate", "translate_ingress"]
