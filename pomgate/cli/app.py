@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from pomgate.pipeline import Analysis
+    from pomgate.translation.options import TranslateOptions
 
 from pomgate import __version__
 
@@ -63,7 +67,7 @@ def main_options(
     """pomgate: render, check and diff Pomerium Ingress routes."""
 
 
-def _options(prefix: str, controller_name: str, ingress_class: str):  # type: ignore[no-untyped-def]
+def _options(prefix: str, controller_name: str, ingress_class: str) -> TranslateOptions:
     from pomgate.translation.options import TranslateOptions
 
     return TranslateOptions(
@@ -71,7 +75,7 @@ def _options(prefix: str, controller_name: str, ingress_class: str):  # type: ig
     )
 
 
-def _analyze(paths: list[str], prefix: str, namespace: str, controller_name: str, ingress_class: str):  # type: ignore[no-untyped-def]
+def _analyze(paths: list[str], prefix: str, namespace: str, controller_name: str, ingress_class: str) -> Analysis:
     from pomgate.pipeline import analyze_paths
 
     analysis = analyze_paths(paths, _options(prefix, controller_name, ingress_class), default_namespace=namespace)
