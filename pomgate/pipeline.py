@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pomgate.findings import Finding
 from pomgate.kube.inventory import Inventory, build_inventory
+from pomgate.rules import RuleContext, run_checks
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan
 from pomgate.translation.options import TranslateOptions
@@ -35,7 +36,8 @@ def analyze_objects(
     """Type and translate already-scanned objects."""
     inventory, inventory_findings = build_inventory(objects)
     translation = translate(inventory, options)
-    findings = [*scan_findings, *inventory_findings, *translation.findings]
+    rule_findings = run_checks(RuleContext(inventory, translation, options))
+    findings = [*scan_findings, *inventory_findings, *translation.findings, *rule_findings]
     findings.sort(key=Finding.sort_key)
     return Analysis(objects, inventory, translation, findings, list(files))
 

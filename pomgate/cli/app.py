@@ -136,6 +136,34 @@ def check(
     raise typer.Exit(1 if errors else 0)
 
 
+@app.command()
+def rules(
+    rule_id: Annotated[
+        str | None, typer.Argument(help="A rule id (e.g. routing/duplicate-tcp-host) to explain.")
+    ] = None,
+) -> None:
+    """List the rules pomgate checks, or explain one with its example."""
+    from pomgate.rules import all_rules, get_rule
+
+    if rule_id is None:
+        for listed in all_rules().values():
+            typer.echo(f"{listed.id:40} {listed.severity.value:8} {listed.summary}")
+        return
+    rule = get_rule(rule_id)
+    if rule is None:
+        known = ", ".join(all_rules())
+        typer.echo(f"pomgate: error: no rule {rule_id!r}; known rules: {known}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{rule.id} ({rule.severity.value}): {rule.summary}\n")
+    typer.echo(rule.explanation + "\n")
+    typer.echo("Bad:\n" + _indent(rule.bad) + "\n")
+    typer.echo("Good:\n" + _indent(rule.good))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
