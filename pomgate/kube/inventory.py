@@ -176,6 +176,18 @@ def _type_object(obj: ManifestObject, model_cls: type[KubeModel]) -> tuple[Typed
                     coerced[skey] = value
                 elif value is None:
                     coerced[skey] = ""
+                    findings.append(
+                        _finding(
+                            obj,
+                            "k8s/empty-metadata-value",
+                            Severity.WARNING,
+                            f"{section[:-1]} {skey!r} has no value (an unquoted null, ~ or nothing): Kubernetes "
+                            "stores it as an empty string; older kubectl (client-side apply up to 1.32) silently "
+                            f"dropped every {section[:-1]} of the object instead",
+                            ("metadata", section, key),
+                            hint=f'{skey}: ""' if isinstance(key, str) else None,
+                        )
+                    )
                 else:
                     # kubectl refuses the whole object; keep the text so later checks still run.
                     rejected = True
@@ -190,6 +202,7 @@ def _type_object(obj: ManifestObject, model_cls: type[KubeModel]) -> tuple[Typed
                             f"refuses the object (json: cannot unmarshal {_json_type(value)} into Go struct "
                             f"field ObjectMeta.metadata.{section} of type string); quote the value",
                             ("metadata", section, key),
+                            hint=f'{skey}: "{_kube_text(value)}"',
                         )
                     )
             fixed_meta[section] = coerced
@@ -282,8 +295,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _finding(obj: ManifestObject, rule: str, severity: Severity, message: str, path: FieldPath) -> Finding:
+def _finding(
+    obj: ManifestObject, rule: str, severity: Severity, message: str, path: FieldPath, *, hint: str | None = None
+) -> Finding:
     return Finding(
+        hint=hint,
         rule=rule,
         severity=severity,
         message=message,

@@ -121,3 +121,12 @@ kind: Ingress
 metadata: {name: x}
 """
     assert rules_of(analyze(text), Severity.ERROR) == ["k8s/ingress-spec"]
+
+
+def test_unquoted_bool_offers_the_quoted_fix_and_null_warns() -> None:
+    analysis = analyze(UNQUOTED.replace("secure_upstream: true", "secure_upstream: yes"))
+    (finding,) = [f for f in analysis.findings if f.rule == "k8s/annotation-not-string"]
+    assert finding.hint == 'ingress.pomerium.io/secure_upstream: "true"'
+    analysis = analyze(UNQUOTED.replace("secure_upstream: true", "secure_upstream: ~"))
+    (warning,) = [f for f in analysis.findings if f.rule == "k8s/empty-metadata-value"]
+    assert warning.severity is Severity.WARNING and warning.line == 7
