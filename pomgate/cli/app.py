@@ -117,7 +117,15 @@ def render(
 @app.command()
 def check(
     paths: PathsArg,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text, json, sarif, github, junit or markdown.")
+    ] = "text",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on", help="Exit 1 when a finding of this severity or worse exists: error, warning, info or never."
+        ),
+    ] = "error",
     prefix: PrefixOpt = "ingress.pomerium.io",
     namespace: NamespaceOpt = "default",
     controller_name: ControllerOpt = "pomerium.io/ingress-controller",
@@ -125,15 +133,18 @@ def check(
 ) -> None:
     """Report every problem the controller or Kubernetes would reject, with file and line.
 
-    Exit status: 1 when an error-severity finding exists, 0 otherwise, 2 for usage errors.
+    Exit status: 1 when a finding at or above --fail-on (default error) exists, 0 otherwise,
+    2 for usage errors.
     """
-    if output_format not in ("text", "json"):
-        raise typer.BadParameter("must be text or json", param_hint="--format")
-    analysis = _analyze(paths, prefix, namespace, controller_name, ingress_class)
-    from pomgate.reports.check_output import write_check
+    from pomgate.reports.check_output import FAIL_ON, FORMATS, should_fail, write_check
 
-    errors = write_check(analysis, output_format, sys.stdout)
-    raise typer.Exit(1 if errors else 0)
+    if output_format not in FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
+    if fail_on not in FAIL_ON:
+        raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
+    analysis = _analyze(paths, prefix, namespace, controller_name, ingress_class)
+    write_check(analysis, output_format, sys.stdout)
+    raise typer.Exit(1 if should_fail(analysis, fail_on) else 0)
 
 
 @app.command()

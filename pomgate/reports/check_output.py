@@ -26,10 +26,34 @@ def summary(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+FORMATS = ("text", "json", "sarif", "github", "junit", "markdown")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def should_fail(analysis: Analysis, fail_on: str) -> bool:
+    """Whether a finding at or above ``fail_on`` exists (``never``: never fail)."""
+    if fail_on == "never":
+        return False
+    threshold = Severity(fail_on).rank
+    return any(f.severity.rank >= threshold for f in analysis.findings)
+
+
 def write_check(analysis: Analysis, output_format: str, out: TextIO) -> int:
-    """Write the findings; return the number of error-severity findings."""
+    """Write the findings in ``output_format``; return the number of error-severity findings."""
     info = summary(analysis)
-    if output_format == "json":
+    if output_format in ("sarif", "github", "junit", "markdown"):
+        from pomgate.reports import finding_formats as formats
+
+        if output_format == "sarif":
+            out.write(formats.sarif_text(analysis.findings))
+        elif output_format == "github":
+            for line in formats.github_lines(analysis.findings):
+                out.write(line + "\n")
+        elif output_format == "junit":
+            out.write(formats.junit_text(analysis.findings, analysis.files))
+        else:
+            out.write(formats.markdown_text(analysis.findings))
+    elif output_format == "json":
         document = {"findings": [f.as_dict() for f in analysis.findings], "summary": info}
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")

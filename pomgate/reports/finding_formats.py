@@ -1,0 +1,200 @@
+"""Machine formats for findings: SARIF 2.1.0, GitHub workflow commands, JUnit XML, Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from pomgate import __version__
+from pomgate.findings import Finding, Severity
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+GITHUB_PER_KIND = 10
+GITHUB_PER_JOB = 50
+
+
+def docs_anchor(rule_id: str) -> str:
+    """Where a rule is documented: the `pomgate rules` command explains each one with an example."""
+    return f"pomgate rules {rule_id}"
+
+
+def _most_severe_first(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.path or "", f.line or 0, f.rule))
+
+
+# ---------------------------------------------------------------- SARIF
+
+
+def sarif_document(findings: list[Finding]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run; rules come from the catalog when known."""
+    from pomgate.rules import all_rules
+
+    catalog = all_rules()
+    used = sorted({f.rule for f in findings})
+    rules = []
+    for rule_id in used:
+        rule = catalog.get(rule_id)
+        entry: dict[str, Any] = {"id": rule_id, "help": {"text": f"Run `{docs_anchor(rule_id)}` for an example."}}
+        if rule is not None:
+            entry["shortDescription"] = {"text": rule.summary}
+            entry["fullDescription"] = {"text": rule.explanation}
+            entry["defaultConfiguration"] = {"level": _SARIF_LEVEL[rule.severity]}
+        rules.append(entry)
+    index = {rule_id: i for i, rule_id in enumerate(used)}
+    results = []
+    for finding in findings:
+        result: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "ruleIndex": index[finding.rule],
+            "level": _SARIF_LEVEL[finding.severity],
+            "message": {"text": finding.message + (f" Fix: {finding.hint}" if finding.hint else "")},
+        }
+        if finding.path:
+            location: dict[str, Any] = {"artifactLocation": {"uri": finding.path.replace("\\", "/")}}
+            if finding.line:
+                region: dict[str, Any] = {"startLine": finding.line}
+                if finding.column:
+                    region["startColumn"] = finding.column
+                location["region"] = region
+            result["locations"] = [{"physicalLocation": location}]
+        if finding.obj:
+            result["properties"] = {"object": finding.obj.as_dict()}
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "pomgate",
+                        "version": __version__,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def sarif_text(findings: list[Finding]) -> str:
+    return json.dumps(sarif_document(findings), indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- GitHub workflow commands
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_lines(findings: list[Finding]) -> list[str]:
+    """Workflow-command annotations, most severe first, within GitHub's display limits.
+
+    GitHub shows at most 10 annotations of each kind per step and 50 per job; the rest are summarised
+    in one closing line so nothing is silently lost.
+    """
+    shown: Counter[str] = Counter()
+    lines: list[str] = []
+    hidden: Counter[str] = Counter()
+    for finding in _most_severe_first(findings):
+        command = _GITHUB_COMMAND[finding.severity]
+        if shown[command] >= GITHUB_PER_KIND or sum(shown.values()) >= GITHUB_PER_JOB:
+            hidden[command] += 1
+            continue
+        shown[command] += 1
+        props = []
+        if finding.path:
+            props.append(f"file={_escape_property(finding.path)}")
+            if finding.line:
+                props.append(f"line={finding.line}")
+        props.append(f"title={_escape_property('pomgate ' + finding.rule)}")
+        message = finding.message + (f"\nFix: {finding.hint}" if finding.hint else "")
+        lines.append(f"::{command} {','.join(props)}::{_escape_data(message)}")
+    if hidden:
+        parts = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(hidden.items()))
+        lines.append(
+            f"::notice title=pomgate::{parts} more not shown as annotations (GitHub shows at most "
+            f"{GITHUB_PER_KIND} per kind); run pomgate check locally for the full list"
+        )
+    return lines
+
+
+# ---------------------------------------------------------------- JUnit
+
+
+def junit_text(findings: list[Finding], files: list[str]) -> str:
+    """JUnit XML: one test suite, one test case per file; findings of severity error are failures."""
+    by_file: dict[str, list[Finding]] = {name: [] for name in files}
+    for finding in findings:
+        by_file.setdefault(finding.path or "<input>", []).append(finding)
+    failures = sum(1 for f in findings if f.severity is Severity.ERROR)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<testsuites name="pomgate" tests="{len(by_file)}" failures="{failures}">',
+        f'  <testsuite name="pomgate check" tests="{len(by_file)}" failures="{failures}">',
+    ]
+    for name, items in sorted(by_file.items()):
+        out.append(f'    <testcase classname="pomgate" name={quoteattr(name)}>')
+        for finding in items:
+            where = f"{name}:{finding.line}" if finding.line else name
+            text = xml_escape(f"{where}: {finding.message}")
+            if finding.severity is Severity.ERROR:
+                out.append(
+                    f"      <failure type={quoteattr(finding.rule)} message={quoteattr(finding.message)}>"
+                    f"{text}</failure>"
+                )
+            else:
+                out.append(
+                    f"      <system-out>{xml_escape(finding.severity.value)} [{xml_escape(finding.rule)}] "
+                    f"{text}</system-out>"
+                )
+        out.append("    </testcase>")
+    out += ["  </testsuite>", "</testsuites>", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def markdown_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: no HTML, links, mentions or table breaks."""
+    out = []
+    for char in text.replace("\r", " ").replace("\n", " "):
+        if char in "\\`*_{}[]()<>#+!|@~&" or ord(char) in _BIDI:
+            out.append(f"&#{ord(char)};")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_BIDI = frozenset({0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069})
+
+
+def markdown_text(findings: list[Finding]) -> str:
+    """A Markdown report: a count line, then a table of findings, most severe first."""
+    counts = Counter(f.severity.value for f in findings)
+    head = (
+        f"**pomgate**: {counts.get('error', 0)} error(s), {counts.get('warning', 0)} warning(s), "
+        f"{counts.get('info', 0)} info(s)"
+    )
+    if not findings:
+        return head + "\n"
+    rows = ["| severity | rule | where | object | message |", "| --- | --- | --- | --- | --- |"]
+    for finding in _most_severe_first(findings):
+        where = f"{finding.path}:{finding.line}" if finding.line else (finding.path or "")
+        rows.append(
+            f"| {finding.severity.value} | {markdown_cell(finding.rule)} | {markdown_cell(where)} | "
+            f"{markdown_cell(str(finding.obj) if finding.obj else '')} | {markdown_cell(finding.message)} |"
+        )
+    return head + "\n\n" + "\n".join(rows) + "\n"
