@@ -15,7 +15,7 @@ from typing import Any
 FieldPath = tuple[str | int, ...]
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How bad a finding is; ordered info < warning < error."""
 
     INFO = "info"

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pomgate.config import Config
 from pomgate.findings import Finding
 from pomgate.kube.inventory import Inventory, build_inventory
 from pomgate.rules import RuleContext, run_checks
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan
+from pomgate.suppression import apply_suppressions
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import TranslationResult
 from pomgate.translation.translator import translate
@@ -32,12 +34,16 @@ def analyze_objects(
     *,
     scan_findings: Sequence[Finding] = (),
     files: Sequence[str] = (),
+    config: Config | None = None,
 ) -> Analysis:
     """Type and translate already-scanned objects."""
     inventory, inventory_findings = build_inventory(objects)
     translation = translate(inventory, options)
     rule_findings = run_checks(RuleContext(inventory, translation, options))
     findings = [*scan_findings, *inventory_findings, *translation.findings, *rule_findings]
+    findings = apply_suppressions(findings, inventory)
+    if config is not None:
+        findings = config.apply(findings)
     findings.sort(key=Finding.sort_key)
     return Analysis(objects, inventory, translation, findings, list(files))
 
@@ -48,7 +54,8 @@ def analyze_paths(
     *,
     default_namespace: str = "default",
     stdin_text: str | bytes | None = None,
+    config: Config | None = None,
 ) -> Analysis:
     """Scan files/directories/stdin and translate what they hold."""
     result = scan(paths, default_namespace=default_namespace, stdin_text=stdin_text)
-    return analyze_objects(result.objects, options, scan_findings=result.findings, files=result.files)
+    return analyze_objects(result.objects, options, scan_findings=result.findings, files=result.files, config=config)

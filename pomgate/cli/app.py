@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from pomgate.config import Config
     from pomgate.pipeline import Analysis
-    from pomgate.translation.options import TranslateOptions
 
 from pomgate import __version__
 
@@ -35,19 +35,34 @@ PathsArg = Annotated[
     list[str],
     typer.Argument(help="Manifest files or directories (searched recursively for .yaml/.yml/.json); '-' reads stdin."),
 ]
-PrefixOpt = Annotated[str, typer.Option("--prefix", help="Annotation prefix the controller reads.")]
+PrefixOpt = Annotated[
+    str | None, typer.Option("--prefix", help="Annotation prefix the controller reads [default: ingress.pomerium.io].")
+]
 NamespaceOpt = Annotated[
-    str, typer.Option("--namespace", "-n", help="Namespace for objects whose manifest names none.")
+    str | None,
+    typer.Option("--namespace", "-n", help="Namespace for objects whose manifest names none [default: default]."),
 ]
 ControllerOpt = Annotated[
-    str, typer.Option("--controller-name", help="IngressClass spec.controller value of the Pomerium controller.")
+    str | None,
+    typer.Option(
+        "--controller-name",
+        help="IngressClass spec.controller value of the Pomerium controller [default: pomerium.io/ingress-controller].",
+    ),
+]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        help="Configuration file (.pomgate.yaml or a pyproject.toml with [tool.pomgate]); by default the nearest "
+        "one from the current directory up to the git root is used.",
+    ),
 ]
 ClassOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--ingress-class",
         help="IngressClass assumed to belong to the controller when the input does not define it "
-        "(Helm installs it; repositories rarely hold it).",
+        "(Helm installs it; repositories rarely hold it) [default: pomerium].",
     ),
 ]
 
@@ -67,24 +82,43 @@ def main_options(
     """pomgate: render, check and diff Pomerium Ingress routes."""
 
 
-def _options(prefix: str, controller_name: str, ingress_class: str) -> TranslateOptions:
+def _analyze(
+    paths: list[str],
+    config_path: str | None,
+    prefix: str | None,
+    namespace: str | None,
+    controller_name: str | None,
+    ingress_class: str | None,
+) -> tuple[Analysis, Config]:
+    """Load the configuration, then scan and translate; exit 2 on a usage error."""
+    from pathlib import Path
+
+    from pomgate.config import ConfigError, find_config, load_config
+    from pomgate.pipeline import analyze_paths
     from pomgate.translation.options import TranslateOptions
 
-    return TranslateOptions(
-        prefix=prefix.rstrip("/"), controller_name=controller_name, assumed_ingress_class=ingress_class or None
+    try:
+        if config_path is not None and not Path(config_path).is_file():
+            raise ConfigError(f"{config_path}: no such configuration file")
+        config = load_config(Path(config_path) if config_path else find_config())
+    except ConfigError as err:
+        typer.echo(f"pomgate: error: {err}", err=True)
+        raise typer.Exit(2) from None
+    ingress_class_name = config.setting("ingress-class", ingress_class, "pomerium")
+    options = TranslateOptions(
+        prefix=config.setting("prefix", prefix, "ingress.pomerium.io").rstrip("/"),
+        controller_name=config.setting("controller-name", controller_name, "pomerium.io/ingress-controller"),
+        assumed_ingress_class=ingress_class_name or None,
     )
-
-
-def _analyze(paths: list[str], prefix: str, namespace: str, controller_name: str, ingress_class: str) -> Analysis:
-    from pomgate.pipeline import analyze_paths
-
-    analysis = analyze_paths(paths, _options(prefix, controller_name, ingress_class), default_namespace=namespace)
+    analysis = analyze_paths(
+        paths, options, default_namespace=config.setting("namespace", namespace, "default"), config=config
+    )
     missing = [f for f in analysis.findings if f.rule == "input/not-found"]
     if missing:
         for finding in missing:
             typer.echo(f"pomgate: error: {finding.message}", err=True)
         raise typer.Exit(2)
-    return analysis
+    return analysis, config
 
 
 @app.command()
@@ -94,10 +128,11 @@ def render(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Print values read from Secrets instead of redacting them.")
     ] = False,
-    prefix: PrefixOpt = "ingress.pomerium.io",
-    namespace: NamespaceOpt = "default",
-    controller_name: ControllerOpt = "pomerium.io/ingress-controller",
-    ingress_class: ClassOpt = "pomerium",
+    prefix: PrefixOpt = None,
+    namespace: NamespaceOpt = None,
+    controller_name: ControllerOpt = None,
+    ingress_class: ClassOpt = None,
+    config_path: ConfigOpt = None,
 ) -> None:
     """Print the Pomerium routes the controller would build, as config.yaml `routes:`.
 
@@ -107,7 +142,7 @@ def render(
     """
     if output_format not in ("yaml", "json"):
         raise typer.BadParameter("must be yaml or json", param_hint="--format")
-    analysis = _analyze(paths, prefix, namespace, controller_name, ingress_class)
+    analysis, _config = _analyze(paths, config_path, prefix, namespace, controller_name, ingress_class)
     from pomgate.reports.render_output import write_render
 
     failed = write_render(analysis, output_format, show_secrets, sys.stdout, sys.stderr)
@@ -121,15 +156,18 @@ def check(
         str, typer.Option("--format", "-f", help="Output format: text, json, sarif, github, junit or markdown.")
     ] = "text",
     fail_on: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--fail-on", help="Exit 1 when a finding of this severity or worse exists: error, warning, info or never."
+            "--fail-on",
+            help="Exit 1 when a finding of this severity or worse exists: error, warning, info or never "
+            "[default: error].",
         ),
-    ] = "error",
-    prefix: PrefixOpt = "ingress.pomerium.io",
-    namespace: NamespaceOpt = "default",
-    controller_name: ControllerOpt = "pomerium.io/ingress-controller",
-    ingress_class: ClassOpt = "pomerium",
+    ] = None,
+    prefix: PrefixOpt = None,
+    namespace: NamespaceOpt = None,
+    controller_name: ControllerOpt = None,
+    ingress_class: ClassOpt = None,
+    config_path: ConfigOpt = None,
 ) -> None:
     """Report every problem the controller or Kubernetes would reject, with file and line.
 
@@ -140,11 +178,15 @@ def check(
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
-    if fail_on not in FAIL_ON:
+    if fail_on is not None and fail_on not in FAIL_ON:
         raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
-    analysis = _analyze(paths, prefix, namespace, controller_name, ingress_class)
+    analysis, config = _analyze(paths, config_path, prefix, namespace, controller_name, ingress_class)
+    threshold = config.setting("fail-on", fail_on, "error")
+    if threshold not in FAIL_ON:
+        typer.echo(f"pomgate: error: {config.path}: fail-on must be one of {', '.join(FAIL_ON)}", err=True)
+        raise typer.Exit(2)
     write_check(analysis, output_format, sys.stdout)
-    raise typer.Exit(1 if should_fail(analysis, fail_on) else 0)
+    raise typer.Exit(1 if should_fail(analysis, threshold) else 0)
 
 
 @app.command()

@@ -22,11 +22,23 @@ MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
 _GIT_TIMEOUT_SECONDS = 60
 # Repository-local variables (`git rev-parse --local-env-vars`), set for instance in git hooks: they
 # would point `git -C <dir>` at the hook's repository and index instead of the directory's.
-_GIT_LOCAL_ENV = frozenset({
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
-    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX",
-    "GIT_GRAFT_FILE", "GIT_SHALLOW_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE",
-})
+_GIT_LOCAL_ENV = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_PREFIX",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_GRAFT_FILE",
+        "GIT_SHALLOW_FILE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_REPLACE_REF_BASE",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -110,8 +122,12 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
             findings.append(
-                Finding("input/unreadable", Severity.WARNING,
-                        f"{directory}: cannot list directory ({error.strerror})", path=directory)
+                Finding(
+                    "input/unreadable",
+                    Severity.WARNING,
+                    f"{directory}: cannot list directory ({error.strerror})",
+                    path=directory,
+                )
             )
             continue
         subdirectories: list[tuple[str, str]] = []
@@ -124,9 +140,7 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
                 if ignored is None or entry_relative not in ignored.directories:
                     subdirectories.append((entry.path, entry_relative + "/"))
                 continue
-            if not name.endswith(MANIFEST_EXTENSIONS) or (
-                ignored is not None and entry_relative in ignored.files
-            ):
+            if not name.endswith(MANIFEST_EXTENSIONS) or (ignored is not None and entry_relative in ignored.files):
                 continue
             if entry.is_symlink():
                 real_path = _linked_file(entry.path, real_prefix)
@@ -154,9 +168,11 @@ def _git_ignored(directory: str) -> _GitIgnored | None:
     env = {name: value for name, value in os.environ.items() if name not in _GIT_LOCAL_ENV}
     try:
         completed = subprocess.run(
-            ["git", "-C", directory, "ls-files", "--others", "--ignored", "--exclude-standard",
-             "--directory", "-z"],
-            capture_output=True, env=env, timeout=_GIT_TIMEOUT_SECONDS, check=False,
+            ["git", "-C", directory, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"],
+            capture_output=True,
+            env=env,
+            timeout=_GIT_TIMEOUT_SECONDS,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -182,7 +182,9 @@ def _json_key(value: Any, node: Node) -> str:
     if isinstance(value, float):
         return _go_float32_text(value)
     raise ConstructorError(
-        None, None, f"unsupported mapping key {node.value!r} (kubectl cannot turn it into JSON)",
+        None,
+        None,
+        f"unsupported mapping key {node.value!r} (kubectl cannot turn it into JSON)",
         node.start_mark,
     )
 
@@ -269,9 +271,7 @@ class KubectlLoader(_BaseLoader):
     def construct_kube_mapping(self, node: Node) -> Iterator[LineDict]:
         """A mapping as a LineDict with JSON (string) keys; the last duplicate key wins."""
         if not isinstance(node, MappingNode):
-            raise ConstructorError(
-                None, None, f"expected a mapping, found a {_kind_name(node)}", node.start_mark
-            )
+            raise ConstructorError(None, None, f"expected a mapping, found a {_kind_name(node)}", node.start_mark)
         depth = self._check_depth(node)
         base = self.line_base
         # LineDict.__init__ only sets the two slots; set them directly (this runs for every mapping).
@@ -307,9 +307,7 @@ class KubectlLoader(_BaseLoader):
     def construct_kube_sequence(self, node: Node) -> Iterator[list[Any]]:
         """A sequence as a plain list."""
         if not isinstance(node, SequenceNode):
-            raise ConstructorError(
-                None, None, f"expected a sequence, found a {_kind_name(node)}", node.start_mark
-            )
+            raise ConstructorError(None, None, f"expected a sequence, found a {_kind_name(node)}", node.start_mark)
         depth = self._check_depth(node)
         data: list[Any] = []
         yield data
@@ -376,7 +374,9 @@ class KubectlLoader(_BaseLoader):
     def _scalar_text(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):
             raise ConstructorError(
-                None, None, f"expected a scalar for tag {node.tag}, found a {_kind_name(node)}",
+                None,
+                None,
+                f"expected a scalar for tag {node.tag}, found a {_kind_name(node)}",
                 node.start_mark,
             )
         text: str = node.value
@@ -386,7 +386,8 @@ class KubectlLoader(_BaseLoader):
         depth = self._depths.pop(node, 1)
         if depth > MAX_DEPTH:
             raise _DocumentRejected(
-                "input/yaml-too-deep", f"document is nested deeper than {MAX_DEPTH} levels",
+                "input/yaml-too-deep",
+                f"document is nested deeper than {MAX_DEPTH} levels",
                 node.start_mark.line + self.line_base,
             )
         return depth
@@ -428,16 +429,16 @@ class KubectlLoader(_BaseLoader):
     def _key(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):
             raise ConstructorError(
-                None, None, "mapping keys must be scalars (kubectl cannot turn them into JSON)",
+                None,
+                None,
+                "mapping keys must be scalars (kubectl cannot turn them into JSON)",
                 node.start_mark,
             )
         if node.tag == _STR_TAG:
             return intern(node.value)
         return _json_key(self.construct_object(node), node)
 
-    def _apply_merge(
-        self, data: LineDict, value_node: Node, depth: int, merged_keys: set[str] | None
-    ) -> set[str]:
+    def _apply_merge(self, data: LineDict, value_node: Node, depth: int, merged_keys: set[str] | None) -> set[str]:
         """Apply a ``<<`` entry in place, as go-yaml v2 does (later entries override earlier ones)."""
         merged = set() if merged_keys is None else merged_keys
         for key_node, item_node in self._merge_pairs(value_node):
@@ -513,7 +514,7 @@ def decode_text(data: str | bytes, display_path: str) -> tuple[str | None, Findi
             return None, _not_text(display_path, "it contains NUL characters (binary?)", _line_at(text, nul))
         return text, None
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith(_UTF16_BOMS):
         try:
             text = data.decode("utf-16")
@@ -529,14 +530,18 @@ def decode_text(data: str | bytes, display_path: str) -> tuple[str | None, Findi
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         return None, _not_text(
-            display_path, f"it is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
+            display_path,
+            f"it is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
             line,
         )
 
 
 def _not_text(display_path: str, why: str, line: int | None) -> Finding:
     return Finding(
-        "input/not-text", Severity.ERROR, f"cannot read {display_path} as YAML: {why}", path=display_path,
+        "input/not-text",
+        Severity.ERROR,
+        f"cannot read {display_path} as YAML: {why}",
+        path=display_path,
         line=line,
     )
 
@@ -589,8 +594,11 @@ class _DocumentReader:
             loader = KubectlLoader(chunk, line_base)
         except UnicodeEncodeError as error:  # lone surrogates in a str input
             self.findings.append(
-                _not_text(self.path, "it holds characters that are not valid Unicode",
-                          _line_at(chunk, error.start) + line_base - 1)
+                _not_text(
+                    self.path,
+                    "it holds characters that are not valid Unicode",
+                    _line_at(chunk, error.start) + line_base - 1,
+                )
             )
             return None
         unread = 0  # where, in chunk, the documents not returned yet begin
@@ -628,9 +636,7 @@ class _DocumentReader:
     def _position(self, start: int, line_base: int, restart: int) -> tuple[int, int]:
         return restart, line_base + len(_LINE_BREAK.findall(self.text, start, restart))
 
-    def _skip_unprintable(
-        self, error: ReaderError, start: int, line_base: int, unread: int
-    ) -> tuple[int, int] | None:
+    def _skip_unprintable(self, error: ReaderError, start: int, line_base: int, unread: int) -> tuple[int, int] | None:
         """Blank out the documents holding characters YAML forbids, then read the unread ones again.
 
         libyaml checks characters as it buffers input, possibly documents ahead of the last one it
@@ -669,9 +675,12 @@ class _DocumentReader:
         line_start = max(self.text.rfind("\n", 0, index) + 1, 0)
         self.findings.append(
             Finding(
-                "input/yaml-syntax", Severity.ERROR,
+                "input/yaml-syntax",
+                Severity.ERROR,
                 f"YAML error: control characters are not allowed ({shown}); document skipped",
-                path=self.path, line=line, column=index - line_start + 1,
+                path=self.path,
+                line=line,
+                column=index - line_start + 1,
             )
         )
 
@@ -695,9 +704,11 @@ class _DocumentReader:
             return
         notes = tuple(
             Finding(
-                "input/yaml-duplicate-key", Severity.WARNING,
+                "input/yaml-duplicate-key",
+                Severity.WARNING,
                 f"duplicate key {key!r} (first at line {first}); kubectl keeps this last value",
-                path=self.path, line=key_line,
+                path=self.path,
+                line=key_line,
             )
             for key, key_line, first in sorted(loader.finish_document(), key=lambda item: item[1])
         )
@@ -705,8 +716,7 @@ class _DocumentReader:
 
     def _reject(self, rule: str, message: str, line: int) -> None:
         self.findings.append(
-            Finding(rule, Severity.ERROR, f"document {self.index + 1} skipped: {message}", path=self.path,
-                    line=line)
+            Finding(rule, Severity.ERROR, f"document {self.index + 1} skipped: {message}", path=self.path, line=line)
         )
 
     def _syntax_error(self, error: yaml.MarkedYAMLError, chunk: str, line_base: int) -> int:
@@ -724,9 +734,7 @@ class _DocumentReader:
             line, column = mark.line + line_base, mark.column + 1
             if mark.index >= len(chunk):  # "unexpected end of stream": point at the last line
                 line, column = min(line, self._last_line()), None
-        self.findings.append(
-            Finding(rule, Severity.ERROR, message, path=self.path, line=line, column=column)
-        )
+        self.findings.append(Finding(rule, Severity.ERROR, message, path=self.path, line=line, column=column))
         return min(mark.index, len(chunk)) if mark else 0
 
     def _last_line(self) -> int:
@@ -757,7 +765,8 @@ def _check_aliases(root: Node, line: int) -> None:
             sizes[id(node)] = (size, height)
             if height > MAX_DEPTH:
                 raise _DocumentRejected(
-                    "input/yaml-too-deep", f"document is nested deeper than {MAX_DEPTH} levels (through aliases)",
+                    "input/yaml-too-deep",
+                    f"document is nested deeper than {MAX_DEPTH} levels (through aliases)",
                     line,
                 )
             if frames:

@@ -23,24 +23,49 @@ from pomgate.scanning.loader import LoadedDocument, load_documents
 from pomgate.scanning.manifest import LineDict, ManifestObject, Origin
 
 #: Kinds that live outside namespaces: their objects get namespace "".
-CLUSTER_SCOPED_KINDS = frozenset({
-    # core/v1 and built-in API groups
-    "Namespace", "Node", "PersistentVolume", "ComponentStatus",
-    "IngressClass",
-    "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "APIService",
-    "StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass",
-    "PriorityClass", "RuntimeClass", "PodSecurityPolicy",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-    "CertificateSigningRequest", "ClusterTrustBundle",
-    "FlowSchema", "PriorityLevelConfiguration",
-    "IPAddress", "ServiceCIDR", "DeviceClass", "ResourceSlice", "StorageVersion",
-    # common CRDs next to an ingress controller
-    "Pomerium",  # ingress.pomerium.io/v1: the controller's global settings
-    "GatewayClass", "ClusterIssuer", "ClusterSecretStore", "ClusterPolicy",
-})
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        # core/v1 and built-in API groups
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ComponentStatus",
+        "IngressClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "APIService",
+        "StorageClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "VolumeAttributesClass",
+        "PriorityClass",
+        "RuntimeClass",
+        "PodSecurityPolicy",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "CertificateSigningRequest",
+        "ClusterTrustBundle",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "IPAddress",
+        "ServiceCIDR",
+        "DeviceClass",
+        "ResourceSlice",
+        "StorageVersion",
+        # common CRDs next to an ingress controller
+        "Pomerium",  # ingress.pomerium.io/v1: the controller's global settings
+        "GatewayClass",
+        "ClusterIssuer",
+        "ClusterSecretStore",
+        "ClusterPolicy",
+    }
+)
 #: API groups of tool configuration files (kustomization.yaml, kubeadm, kubelet, kind clusters):
 #: they carry apiVersion and kind but are not cluster objects.
 _TOOL_CONFIG_GROUP_SUFFIXES = (".config.k8s.io", "kubeadm.k8s.io", "kind.x-k8s.io")
@@ -67,9 +92,7 @@ def scan(
     return result
 
 
-def _scan_input(
-    item: InputFile, default_namespace: str, stdin_text: str | bytes | None, result: ScanResult
-) -> None:
+def _scan_input(item: InputFile, default_namespace: str, stdin_text: str | bytes | None, result: ScanResult) -> None:
     """Read one input into ``result``; an unreadable file becomes an ``input-unreadable`` finding."""
     if item.fs_path is None:
         content: str | bytes = stdin_text if stdin_text is not None else _read_stdin()
@@ -79,9 +102,12 @@ def _scan_input(
                 content = handle.read()
         except OSError as error:
             result.findings.append(
-                Finding("input/unreadable", Severity.ERROR,
-                        f"{item.display_path}: cannot read file ({error.strerror or error})",
-                        path=item.display_path)
+                Finding(
+                    "input/unreadable",
+                    Severity.ERROR,
+                    f"{item.display_path}: cannot read file ({error.strerror or error})",
+                    path=item.display_path,
+                )
             )
             return
     result.files.append(item.display_path)
@@ -152,9 +178,9 @@ class _ObjectReader:
             self._read_mapping(value, document, None)
         elif value is not None:
             shape = "a list" if isinstance(value, list) else f"a scalar ({type(value).__name__})"
-            self._stray.append(self._stray_warning(
-                f"document {document.index + 1} is {shape}, not a Kubernetes object", document.line
-            ))
+            self._stray.append(
+                self._stray_warning(f"document {document.index + 1} is {shape}, not a Kubernetes object", document.line)
+            )
         if self._document_is_object:  # notes about other documents (Helm values, ...) are noise
             self._attach(document.findings, self.objects[first_object:])
 
@@ -163,11 +189,14 @@ class _ObjectReader:
         if not (isinstance(api_version, str) and isinstance(kind, str)):
             if item is not None or isinstance(api_version, str) or isinstance(kind, str):
                 missing = "kind" if isinstance(api_version, str) else "apiVersion"
-                where = f"item {item} of document {document.index + 1}" if item is not None else (
-                    f"document {document.index + 1}")
-                self._stray.append(self._stray_warning(
-                    f"{where} is not a Kubernetes object: it has no string {missing}", value.line
-                ))
+                where = (
+                    f"item {item} of document {document.index + 1}"
+                    if item is not None
+                    else (f"document {document.index + 1}")
+                )
+                self._stray.append(
+                    self._stray_warning(f"{where} is not a Kubernetes object: it has no string {missing}", value.line)
+                )
             return
         if _is_tool_config(api_version, kind):
             return
@@ -185,10 +214,13 @@ class _ObjectReader:
             if isinstance(entry, LineDict):
                 self._read_mapping(entry, document, position)
             else:
-                self._stray.append(self._stray_warning(
-                    f"item {position} of {value.get('kind')} in document {document.index + 1} is not a "
-                    "Kubernetes object", items_line,
-                ))
+                self._stray.append(
+                    self._stray_warning(
+                        f"item {position} of {value.get('kind')} in document {document.index + 1} is not a "
+                        "Kubernetes object",
+                        items_line,
+                    )
+                )
 
     def _read_object(
         self, value: LineDict, api_version: str, kind: str, document: LoadedDocument, item: int | None
@@ -198,10 +230,15 @@ class _ObjectReader:
             metadata = None
         name = metadata.get("name") if metadata is not None else None
         if metadata is None or not isinstance(name, str) or not name:
-            self._findings.append(Finding(
-                "input/object-missing-name", Severity.ERROR, _missing_name_message(kind, metadata, name),
-                path=self.path, line=_name_line(value),
-            ))
+            self._findings.append(
+                Finding(
+                    "input/object-missing-name",
+                    Severity.ERROR,
+                    _missing_name_message(kind, metadata, name),
+                    path=self.path,
+                    line=_name_line(value),
+                )
+            )
             return
         namespace, defaulted = "", False
         if kind not in CLUSTER_SCOPED_KINDS:
@@ -212,17 +249,22 @@ class _ObjectReader:
                 namespace = given
             else:
                 line = getattr(metadata, "key_lines", {}).get("namespace", value.line)
-                self._findings.append(Finding(
-                    "input/object-invalid-namespace", Severity.ERROR,
-                    f"{kind} {name}: metadata.namespace must be a string, not {type(given).__name__} "
-                    f"({given!r}); kubectl refuses the object", obj=ObjectRef(kind, "", name),
-                    path=self.path, line=line,
-                ))
+                self._findings.append(
+                    Finding(
+                        "input/object-invalid-namespace",
+                        Severity.ERROR,
+                        f"{kind} {name}: metadata.namespace must be a string, not {type(given).__name__} "
+                        f"({given!r}); kubectl refuses the object",
+                        obj=ObjectRef(kind, "", name),
+                        path=self.path,
+                        line=line,
+                    )
+                )
                 return
         origin = Origin(self.path, document.index, value.line, item)
-        self.objects.append(ManifestObject(
-            api_version, kind, name, namespace, value, origin, namespace_defaulted=defaulted
-        ))
+        self.objects.append(
+            ManifestObject(api_version, kind, name, namespace, value, origin, namespace_defaulted=defaulted)
+        )
 
     def _attach(self, findings: Sequence[Finding], objects: list[ManifestObject]) -> None:
         """Keep a document's own findings, naming the object each one falls in (by line)."""

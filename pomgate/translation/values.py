@@ -154,7 +154,7 @@ def _parse_timestamp(text: str) -> dt.datetime | None:
     if match is None:
         return None
     year, month, day = int(match[1]), int(match[2]), int(match[3])
-    tzinfo: dt.tzinfo = dt.timezone.utc
+    tzinfo: dt.tzinfo = dt.UTC
     if match[4] is not None:
         hour, minute, second, fraction = int(match[4]), int(match[5]), int(match[6]), match[7]
         zone = match[8]

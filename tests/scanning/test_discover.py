@@ -32,9 +32,18 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     touch(
         tmp_path,
-        "b.yaml", "a.yml", "c.json", "README.md", "notes.txt", "z.YAML",
-        "apps/web/ingress.yaml", "apps/web/service.yml", "apps/api/all.yaml",
-        "apps/api/sub/deep.json", ".git/config.yaml", ".github/workflows/ci.yaml",
+        "b.yaml",
+        "a.yml",
+        "c.json",
+        "README.md",
+        "notes.txt",
+        "z.YAML",
+        "apps/web/ingress.yaml",
+        "apps/web/service.yml",
+        "apps/api/all.yaml",
+        "apps/api/sub/deep.json",
+        ".git/config.yaml",
+        ".github/workflows/ci.yaml",
     )
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -42,10 +51,14 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_directory_walk_is_recursive_sorted_and_filtered(tree: Path) -> None:
     assert display_paths(["."]) == [
-        "a.yml", "b.yaml", "c.json",  # a directory's files first, sorted by name
+        "a.yml",
+        "b.yaml",
+        "c.json",  # a directory's files first, sorted by name
         ".github/workflows/ci.yaml",
-        "apps/api/all.yaml", "apps/api/sub/deep.json",
-        "apps/web/ingress.yaml", "apps/web/service.yml",
+        "apps/api/all.yaml",
+        "apps/api/sub/deep.json",
+        "apps/web/ingress.yaml",
+        "apps/web/service.yml",
     ]
 
 
@@ -90,12 +103,12 @@ def test_display_paths_are_relative_under_the_current_directory(tree: Path) -> N
     assert display_paths([str(tree / "c.json")]) == ["c.json"]
 
 
-def test_display_paths_outside_the_current_directory_stay_as_given(
-    tree: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_display_paths_outside_the_current_directory_stay_as_given(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tree / "apps" / "web")
     assert display_paths(["../api", str(tree / "b.yaml")]) == [
-        "../api/all.yaml", "../api/sub/deep.json", str(tree / "b.yaml")
+        "../api/all.yaml",
+        "../api/sub/deep.json",
+        str(tree / "b.yaml"),
     ]
 
 
@@ -120,9 +133,10 @@ def test_symlinks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def git(cwd: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "init.defaultBranch=main",
-         *args],
-        cwd=cwd, check=True, capture_output=True,
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -135,8 +149,13 @@ def test_files_git_ignores_are_skipped(tmp_path: Path, monkeypatch: pytest.Monke
     (tmp_path / ".gitignore").write_text("build/\n*.local.yaml\nsecrets/\n")
     touch(
         tmp_path,
-        "apps/a.yaml", "apps/a.local.yaml", "build/out.yaml", "apps/build/gen.yaml",
-        "secrets/tracked.yaml", "secrets/untracked.yaml", "new/b.yaml",
+        "apps/a.yaml",
+        "apps/a.local.yaml",
+        "build/out.yaml",
+        "apps/build/gen.yaml",
+        "secrets/tracked.yaml",
+        "secrets/untracked.yaml",
+        "new/b.yaml",
     )
     git(tmp_path, "add", ".gitignore", "apps/a.yaml")
     git(tmp_path, "add", "-f", "secrets/tracked.yaml")  # tracked files are never ignored

@@ -152,8 +152,16 @@ def test_explicit_tags() -> None:
         "a: !!str 123\nb: !!int '12'\nc: !!float 1\nd: !!binary aGVsbG8=\ne: !custom thing\n"
         "f: !!set {x, z}\ng: !!timestamp 2024-01-01\nh: !!bool yes\n"
     )
-    assert value == {"a": "123", "b": 12, "c": 1.0, "d": "hello", "e": "thing", "f": {"x": None, "z": None},
-                     "g": "2024-01-01", "h": True}
+    assert value == {
+        "a": "123",
+        "b": 12,
+        "c": 1.0,
+        "d": "hello",
+        "e": "thing",
+        "f": {"x": None, "z": None},
+        "g": "2024-01-01",
+        "h": True,
+    }
     assert type(value["c"]) is float
 
 
@@ -239,9 +247,7 @@ def test_json_is_read_with_lines() -> None:
 
 
 def test_json_with_tabs_and_escaped_slash() -> None:
-    assert load_one('{\n\t"a": "x\\/y",\n\t"b": [1,\t2.5, true, null]\n}\n') == {
-        "a": "x/y", "b": [1, 2.5, True, None]
-    }
+    assert load_one('{\n\t"a": "x\\/y",\n\t"b": [1,\t2.5, true, null]\n}\n') == {"a": "x/y", "b": [1, 2.5, True, None]}
 
 
 def test_aliases_share_one_object() -> None:
@@ -278,9 +284,7 @@ def test_merge_of_a_scalar_is_an_error() -> None:
 
 
 def test_duplicate_keys_keep_the_last_and_warn_at_the_second() -> None:
-    documents, findings = load_documents(
-        "metadata:\n  annotations:\n    a: first\n    b: x\n    a: second\n", "t.yaml"
-    )
+    documents, findings = load_documents("metadata:\n  annotations:\n    a: first\n    b: x\n    a: second\n", "t.yaml")
     assert findings == []
     (document,) = documents
     annotations = document.value["metadata"]["annotations"]
@@ -288,7 +292,10 @@ def test_duplicate_keys_keep_the_last_and_warn_at_the_second() -> None:
     assert annotations.key_lines["a"] == 5
     (note,) = document.findings
     assert (note.rule, note.severity, note.line, note.path) == (
-        "input/yaml-duplicate-key", Severity.WARNING, 5, "t.yaml"
+        "input/yaml-duplicate-key",
+        Severity.WARNING,
+        5,
+        "t.yaml",
     )
     assert "line 3" in note.message
 
@@ -477,8 +484,36 @@ def test_arbitrary_text_never_raises(text: str) -> None:
 
 YAMLISH = st.lists(
     st.sampled_from(
-        ["a", ": ", "- ", "\n", "  ", "[", "]", "{", "}", ",", "&x ", "*x", "<<: ", "---\n", "'", '"', "#",
-         "!!int ", "? ", "|\n", "yes", "0x1", "\r\n", "\t", "é", "\x85", "\x00", "\ufeff"]
+        [
+            "a",
+            ": ",
+            "- ",
+            "\n",
+            "  ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "&x ",
+            "*x",
+            "<<: ",
+            "---\n",
+            "'",
+            '"',
+            "#",
+            "!!int ",
+            "? ",
+            "|\n",
+            "yes",
+            "0x1",
+            "\r\n",
+            "\t",
+            "é",
+            "\x85",
+            "\x00",
+            "\ufeff",
+        ]
     ),
     max_size=80,
 ).map("".join)
@@ -501,8 +536,11 @@ JSON_TEXT = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cf", "Zl", "Zp", "Co", "Cn")), max_size=12
 )
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(1 << 63), (1 << 63) - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | JSON_TEXT,
+    st.none()
+    | st.booleans()
+    | st.integers(-(1 << 63), (1 << 63) - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | JSON_TEXT,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(JSON_TEXT, children, max_size=4),
     max_leaves=20,
 )

@@ -25,7 +25,7 @@ from pomgate.translation.values import (
     to_json_value,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def slow_parse(text: str) -> tuple[Any, bool]:
