@@ -14,6 +14,14 @@ from typing import Any
 
 FieldPath = tuple[str | int, ...]
 
+#: The rule reference shipped in the repository; every rule has an anchor there.
+DOCS_PAGE = "docs/rules.md"
+
+
+def docs_anchor(rule_id: str) -> str:
+    """Where a rule is documented: ``docs/rules.md#family-name``."""
+    return f"{DOCS_PAGE}#{rule_id.replace('/', '-')}"
+
 
 class Severity(enum.StrEnum):
     """How bad a finding is; ordered info < warning < error."""
@@ -79,6 +87,7 @@ class Finding:
             out["column"] = self.column
         if self.hint:
             out["hint"] = self.hint
+        out["docs"] = docs_anchor(self.rule)
         return out
 
     def sort_key(self) -> tuple[Any, ...]:

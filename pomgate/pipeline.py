@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pomgate.config import Config
@@ -11,6 +11,7 @@ from pomgate.kube.inventory import Inventory, build_inventory
 from pomgate.rules import RuleContext, run_checks
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan
+from pomgate.scanning.source import SourceLines, fill_columns
 from pomgate.suppression import apply_suppressions
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import TranslationResult
@@ -26,6 +27,7 @@ class Analysis:
     translation: TranslationResult
     findings: list[Finding]
     files: list[str]
+    sources: SourceLines
 
 
 def analyze_objects(
@@ -35,6 +37,7 @@ def analyze_objects(
     scan_findings: Sequence[Finding] = (),
     files: Sequence[str] = (),
     config: Config | None = None,
+    sources: Mapping[str, bytes | str] | None = None,
 ) -> Analysis:
     """Type and translate already-scanned objects."""
     inventory, inventory_findings = build_inventory(objects)
@@ -44,8 +47,10 @@ def analyze_objects(
     findings = apply_suppressions(findings, inventory)
     if config is not None:
         findings = config.apply(findings)
+    lines = SourceLines(sources or {})
+    fill_columns(findings, lines)
     findings.sort(key=Finding.sort_key)
-    return Analysis(objects, inventory, translation, findings, list(files))
+    return Analysis(objects, inventory, translation, findings, list(files), lines)
 
 
 def analyze_paths(
@@ -58,4 +63,11 @@ def analyze_paths(
 ) -> Analysis:
     """Scan files/directories/stdin and translate what they hold."""
     result = scan(paths, default_namespace=default_namespace, stdin_text=stdin_text)
-    return analyze_objects(result.objects, options, scan_findings=result.findings, files=result.files, config=config)
+    return analyze_objects(
+        result.objects,
+        options,
+        scan_findings=result.findings,
+        files=result.files,
+        config=config,
+        sources=result.sources,
+    )

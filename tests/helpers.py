@@ -16,8 +16,11 @@ from pomgate.translation.options import TranslateOptions
 
 def analyze(text: str, **options: Any) -> Analysis:
     """Scan ``text`` as one file and translate it."""
-    objects, findings = scan_text(textwrap.dedent(text), "test.yaml", "default")
-    return analyze_objects(objects, TranslateOptions(**options), scan_findings=findings, files=["test.yaml"])
+    text = textwrap.dedent(text)
+    objects, findings = scan_text(text, "test.yaml", "default")
+    return analyze_objects(
+        objects, TranslateOptions(**options), scan_findings=findings, files=["test.yaml"], sources={"test.yaml": text}
+    )
 
 
 def routes(text: str, *, show_secrets: bool = True, **options: Any) -> list[dict[str, Any]]:

@@ -168,6 +168,13 @@ def check(
     controller_name: ControllerOpt = None,
     ingress_class: ClassOpt = None,
     config_path: ConfigOpt = None,
+    color: Annotated[
+        str,
+        typer.Option(
+            "--color",
+            help="Colour the text format: auto (when writing to a terminal and NO_COLOR is unset), always or never.",
+        ),
+    ] = "auto",
 ) -> None:
     """Report every problem the controller or Kubernetes would reject, with file and line.
 
@@ -178,6 +185,8 @@ def check(
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
+    if color not in ("auto", "always", "never"):
+        raise typer.BadParameter("must be one of auto, always, never", param_hint="--color")
     if fail_on is not None and fail_on not in FAIL_ON:
         raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
     analysis, config = _analyze(paths, config_path, prefix, namespace, controller_name, ingress_class)
@@ -185,7 +194,7 @@ def check(
     if threshold not in FAIL_ON:
         typer.echo(f"pomgate: error: {config.path}: fail-on must be one of {', '.join(FAIL_ON)}", err=True)
         raise typer.Exit(2)
-    write_check(analysis, output_format, sys.stdout)
+    write_check(analysis, output_format, sys.stdout, color=_use_color(color))
     raise typer.Exit(1 if should_fail(analysis, threshold) else 0)
 
 
@@ -211,6 +220,14 @@ def rules(
     typer.echo(rule.explanation + "\n")
     typer.echo("Bad:\n" + _indent(rule.bad) + "\n")
     typer.echo("Good:\n" + _indent(rule.good))
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    import os
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _indent(text: str) -> str:

@@ -38,7 +38,7 @@ def should_fail(analysis: Analysis, fail_on: str) -> bool:
     return any(f.severity.rank >= threshold for f in analysis.findings)
 
 
-def write_check(analysis: Analysis, output_format: str, out: TextIO) -> int:
+def write_check(analysis: Analysis, output_format: str, out: TextIO, *, color: bool = False) -> int:
     """Write the findings in ``output_format``; return the number of error-severity findings."""
     info = summary(analysis)
     if output_format in ("sarif", "github", "junit", "markdown"):
@@ -58,14 +58,8 @@ def write_check(analysis: Analysis, output_format: str, out: TextIO) -> int:
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        from pomgate.reports.render_output import finding_line
+        from pomgate.reports.text_output import SECRET_KINDS, write_text
 
-        for finding in analysis.findings:
-            out.write(finding_line(finding) + "\n")
-            if finding.hint:
-                out.write(f"    hint: {finding.hint}\n")
-        out.write(
-            f"{info['errors']} error(s), {info['warnings']} warning(s), {info['infos']} info(s) in "
-            f"{info['files']} file(s); {info['ingresses']} Pomerium Ingress(es), {info['routes']} route(s)\n"
-        )
+        secret_files = {obj.origin.path for obj in analysis.objects if obj.kind in SECRET_KINDS}
+        write_text(analysis.findings, analysis.sources, secret_files, info, out, color=color)
     return sum(1 for f in analysis.findings if f.severity is Severity.ERROR)

@@ -78,6 +78,8 @@ class ScanResult:
     objects: list[ManifestObject] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: The bytes of every file read, by display path (reporters quote source lines from it).
+    sources: dict[str, bytes | str] = field(default_factory=dict)
 
 
 def scan(
@@ -111,6 +113,7 @@ def _scan_input(item: InputFile, default_namespace: str, stdin_text: str | bytes
             )
             return
     result.files.append(item.display_path)
+    result.sources[item.display_path] = content
     objects, findings = scan_text(content, item.display_path, default_namespace)
     result.objects.extend(objects)
     result.findings.extend(findings)

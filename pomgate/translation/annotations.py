@@ -194,11 +194,7 @@ class _Applier:
             elif suggestion:
                 detail = f"did you mean {suggestion!r}?"
             if "unsupported conditional" in str(err) and "parsing policy: invalid rules" not in chain:
-                extra = (
-                    "the public documentation shows this error as `upsert routes: parsing ingress: annotations: "
-                    "applying policy annotations: parsing policy: invalid rules in policy: ...`; current "
-                    "controllers word it as here"
-                )
+                extra = "the public documentation shows the older wording `parsing policy: invalid rules in policy`"
                 detail = f"{detail}; {extra}" if detail else extra
             self.fail("policy/invalid", "policy", f"{chain}couldn't parse policy: {err}", detail=detail)
 

@@ -82,11 +82,39 @@ def translate_ingress(
     return outcome
 
 
+#: Stage prefixes of the controller's error chain that tell a reader nothing about the cause.
+_STAGE_PREFIXES = ("upsert routes: ", "parsing ingress: ", "annotations: ", "applying policy annotations: ")
+
+
+def human_message(problem: Problem) -> str:
+    """The finding text: the cause first, naming the annotation it is about.
+
+    The controller's full event text stays in the finding's ``extra["chain"]``.
+    """
+    text = problem.chain
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _STAGE_PREFIXES:
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+                stripped = True
+    fld = problem.field
+    if len(fld) == 3 and fld[:2] == ("metadata", "annotations") and isinstance(fld[2], str):
+        key = fld[2]
+        if key not in text:
+            short = key.rsplit("/", 1)[-1]
+            if text.startswith(short + ": "):
+                text = text[len(short) + 2 :]
+            text = f"{key}: {text}"
+    return f"{text} ({problem.detail})" if problem.detail else text
+
+
 def _finding(ref: ObjectRef, problem: Problem) -> Finding:
     return Finding(
         rule=problem.rule,
         severity=problem.severity,
-        message=problem.message,
+        message=human_message(problem),
         obj=ref,
         field=problem.field,
         hint=problem.hint,
@@ -230,6 +258,8 @@ class _IngressTranslation:
         if self.options.live:
             self.problem(f"reference/{kind.lower()}-missing", chain, fld)
             return
+        if used_by == "spec.tls":
+            return  # offline, certmanager/tls-secret-without-issuer judges where a TLS Secret comes from
         elsewhere = sorted(
             ns
             for (ns, other) in (self.inventory.secrets if kind == "Secret" else self.inventory.services)
@@ -238,8 +268,8 @@ class _IngressTranslation:
         detail = f"a {kind} of that name exists in namespace {', '.join(elsewhere)}" if elsewhere else None
         self.problem(
             f"reference/{kind.lower()}-missing",
-            f"{kind} {self.namespace}/{name} (used by {used_by}) is not in the input; it may be created outside "
-            f"this repository, but if it does not exist in the cluster the controller fails this Ingress ({chain})",
+            f"{kind} {self.namespace}/{name} (used by {used_by}) is not in the input: fine if it is created outside "
+            f"this repository, otherwise the controller fails this Ingress with `{chain}`",
             fld,
             severity=Severity.WARNING,
             detail=detail,

@@ -37,7 +37,8 @@ class TestFetchStage:
         text = docs(ingress(extra_spec="tls:\n  - hosts: [app.example.com]\n    secretName: app-tls"), service())
         analysis = analyze(text)
         assert not errors(analysis)
-        assert "reference/secret-missing" in rules_of(analysis, Severity.WARNING)
+        assert "certmanager/tls-secret-without-issuer" in rules_of(analysis, Severity.WARNING)
+        assert "reference/secret-missing" not in rules_of(analysis, Severity.WARNING)
         assert len(analysis.translation.routes) == 1
 
     def test_missing_tls_secret_fails_the_ingress_live(self) -> None:

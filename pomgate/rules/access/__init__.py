@@ -1,0 +1,1 @@
+"""Access rules: who a route lets in (no policy, public routes)."""

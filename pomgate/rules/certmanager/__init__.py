@@ -1,0 +1,1 @@
+"""cert-manager rules: certificates for Pomerium Ingresses."""

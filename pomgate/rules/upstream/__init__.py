@@ -1,0 +1,1 @@
+"""Upstream rules: how Pomerium talks to the backend."""
