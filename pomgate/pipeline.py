@@ -11,7 +11,7 @@ from pomgate.kube.inventory import Inventory, build_inventory
 from pomgate.rules import RuleContext, run_checks
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan
-from pomgate.scanning.source import SourceLines, fill_columns
+from pomgate.scanning.source import SourceLines, fill_columns, point_at_tokens
 from pomgate.suppression import apply_suppressions
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import TranslationResult
@@ -48,6 +48,7 @@ def analyze_objects(
     if config is not None:
         findings = config.apply(findings)
     lines = SourceLines(sources or {})
+    point_at_tokens(findings, lines)
     fill_columns(findings, lines)
     findings.sort(key=Finding.sort_key)
     return Analysis(objects, inventory, translation, findings, list(files), lines)

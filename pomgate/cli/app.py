@@ -203,10 +203,21 @@ def rules(
     rule_id: Annotated[
         str | None, typer.Argument(help="A rule id (e.g. routing/duplicate-tcp-host) to explain.")
     ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the whole catalog as Markdown (the source of docs/rules.md).")
+    ] = False,
 ) -> None:
-    """List the rules pomgate checks, or explain one with its example."""
+    """List the rules pomgate checks, or explain one with its example.
+
+    Examples: `pomgate rules`, `pomgate rules access/public-route`, `pomgate rules --markdown`.
+    """
     from pomgate.rules import all_rules, get_rule
 
+    if markdown:
+        from pomgate.rules.catalog_docs import rules_markdown
+
+        sys.stdout.write(rules_markdown())
+        return
     if rule_id is None:
         for listed in all_rules().values():
             typer.echo(f"{listed.id:40} {listed.severity.value:8} {listed.summary}")

@@ -58,8 +58,7 @@ def write_check(analysis: Analysis, output_format: str, out: TextIO, *, color: b
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        from pomgate.reports.text_output import SECRET_KINDS, write_text
+        from pomgate.reports.text_output import write_text
 
-        secret_files = {obj.origin.path for obj in analysis.objects if obj.kind in SECRET_KINDS}
-        write_text(analysis.findings, analysis.sources, secret_files, info, out, color=color)
+        write_text(analysis.findings, analysis.sources, info, out, color=color)
     return sum(1 for f in analysis.findings if f.severity is Severity.ERROR)

@@ -18,6 +18,11 @@ from pomgate.scanning.source import SourceLines
 #: Kinds whose manifests hold secret values (or their ciphertext): their lines are never quoted.
 SECRET_KINDS = frozenset({"Secret", "SealedSecret", "ExternalSecret", "ClusterExternalSecret", "SecretProviderClass"})
 
+_SECRET_KIND_LINE = re.compile(
+    r"""(?m)^(?:[ \t-]*["']?kind["']?\s*:\s*["']?(?:""" + "|".join(sorted(SECRET_KINDS)) + r")\b"
+    r"""|["']?(?:data|stringData)["']?\s*:)"""
+)
+
 _SENSITIVE_KEY = re.compile(
     r"""^(?P<key>\s*(?:-\s+)?["']?[^\s:"']*?(?:token|password|passwd|client_secret|api_?key|private_?key)["']?\s*:\s*)"""
     r"(?P<value>\S.*)$",
@@ -37,11 +42,20 @@ def mask_sensitive(line: str) -> str:
     return match.group("key") + "<redacted>"
 
 
-def quotable_line(finding: Finding, lines: SourceLines, secret_files: set[str]) -> str | None:
-    """The source line to show under a finding, or None when it is unknown or could hold a secret."""
+def mentions_secrets(text: str) -> bool:
+    """Whether a file's text may hold secret values: a Secret-like kind or a top-level data/stringData map."""
+    return _SECRET_KIND_LINE.search(text) is not None
+
+
+def quotable_line(finding: Finding, lines: SourceLines) -> str | None:
+    """The source line to show under a finding, or None when it is unknown or could hold a secret.
+
+    Lines of Secret-like objects are never shown; a finding without an object (a YAML error) shows
+    its line only when the file declares no Secret-like object at all.
+    """
     if finding.obj is not None and finding.obj.kind in SECRET_KINDS:
         return None
-    if finding.obj is None and finding.path in secret_files:
+    if finding.obj is None and lines.check_file(finding.path, mentions_secrets) is not False:
         return None
     text = lines.line(finding.path, finding.line)
     if text is None:
@@ -49,7 +63,14 @@ def quotable_line(finding: Finding, lines: SourceLines, secret_files: set[str]) 
     return mask_sensitive(text.rstrip())
 
 
-def finding_segments(finding: Finding, source: str | None) -> Iterator[list[Segment]]:
+def _quoted(number: int, text: str, column: int | None, severity: Severity) -> Iterator[list[Segment]]:
+    shown = text if len(text) <= 160 else text[:157] + "..."
+    yield [(" " * 18 + f"{number:>5} │ ", "dim"), (shown, "")]
+    if column and column <= len(shown):
+        yield [(" " * 18 + " " * 5 + " │ " + " " * (column - 1), "dim"), ("^", _STYLE[severity])]
+
+
+def finding_segments(finding: Finding, source: str | None, token_line: str | None = None) -> Iterator[list[Segment]]:
     """The lines (as styled segments) that show one finding."""
     where = f"{finding.line or '-'}:{finding.column}" if finding.column else f"{finding.line or '-'}"
     head: list[Segment] = [
@@ -60,23 +81,33 @@ def finding_segments(finding: Finding, source: str | None) -> Iterator[list[Segm
     yield head
     about = f"{finding.obj}  ·  {finding.rule}" if finding.obj else finding.rule
     yield [(" " * 18, ""), (about, "dim")]
-    if source is not None:
-        number = str(finding.line)
-        shown = source if len(source) <= 160 else source[:157] + "..."
-        yield [(" " * 18 + f"{number:>5} │ ", "dim"), (shown, "")]
-        if finding.column:
-            yield [(" " * 18 + " " * 5 + " │ " + " " * (finding.column - 1), "dim"), ("^", _STYLE[finding.severity])]
+    if source is not None and finding.line:
+        token_at = finding.extra.get("token_at")
+        if token_line is not None and token_at and token_at[0] != finding.line:
+            yield from _quoted(finding.line, source, None, finding.severity)
+            if token_at[0] > finding.line + 1:
+                yield [(" " * 18 + "    ⋮ │", "dim")]
+            yield from _quoted(token_at[0], token_line, token_at[1], finding.severity)
+        else:
+            column = token_at[1] if token_at else finding.column
+            yield from _quoted(finding.line, source, column, finding.severity)
     if finding.hint:
         yield [(" " * 18 + "fix: ", "green"), (finding.hint, "green")]
     yield [(" " * 18 + "docs: ", "dim"), (f"{docs_anchor(finding.rule)}  (pomgate rules {finding.rule})", "dim")]
 
 
-def text_blocks(findings: list[Finding], lines: SourceLines, secret_files: set[str]) -> Iterator[list[Segment]]:
+def text_blocks(findings: list[Finding], lines: SourceLines) -> Iterator[list[Segment]]:
     """Every output line, grouped by file in the findings' order."""
     for path, group in groupby(findings, key=lambda f: f.path):
         yield [(path or "(no file)", "bold underline")]
         for finding in group:
-            yield from finding_segments(finding, quotable_line(finding, lines, secret_files))
+            source = quotable_line(finding, lines)
+            token_at = finding.extra.get("token_at")
+            token_line = None
+            if source is not None and token_at:
+                token_line = lines.line(finding.path, token_at[0])
+                token_line = mask_sensitive(token_line.rstrip()) if token_line is not None else None
+            yield from finding_segments(finding, source, token_line)
         yield []
 
 
@@ -91,14 +122,13 @@ def summary_line(info: dict[str, Any]) -> str:
 def write_text(
     findings: list[Finding],
     lines: SourceLines,
-    secret_files: set[str],
     info: dict[str, Any],
     out: TextIO,
     *,
     color: bool,
 ) -> None:
     """Write the grouped findings and the summary; styled with rich when ``color``."""
-    blocks = text_blocks(findings, lines, secret_files)
+    blocks = text_blocks(findings, lines)
     if not color:
         for segments in blocks:
             out.write("".join(text for text, _style in segments) + "\n")

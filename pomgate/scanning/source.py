@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 
 from pomgate.findings import Finding
 
@@ -13,6 +14,22 @@ class SourceLines:
     def __init__(self, sources: Mapping[str, bytes | str]) -> None:
         self._sources = sources
         self._lines: dict[str, list[str]] = {}
+        self._checks: dict[tuple[str | None, Callable[[str], bool]], bool | None] = {}
+
+    def text(self, path: str | None) -> str | None:
+        """The whole text of ``path``, or None when it was not read."""
+        content = self._sources.get(path) if path is not None else None
+        if content is None:
+            return None
+        return content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
+
+    def check_file(self, path: str | None, predicate: Callable[[str], bool]) -> bool | None:
+        """``predicate`` of the file's text (cached per file and predicate), or None when it was not read."""
+        key = (path, predicate)
+        if key not in self._checks:
+            text = self.text(path)
+            self._checks[key] = None if text is None else predicate(text)
+        return self._checks[key]
 
     def line(self, path: str | None, number: int | None) -> str | None:
         """Line ``number`` (1-based) of ``path`` without its line break, or None when unknown."""
@@ -20,10 +37,9 @@ class SourceLines:
             return None
         lines = self._lines.get(path)
         if lines is None:
-            content = self._sources.get(path)
-            if content is None:
+            text = self.text(path)
+            if text is None:
                 return None
-            text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
             lines = text.splitlines()
             self._lines[path] = lines
         if number > len(lines):
@@ -56,6 +72,38 @@ def _key_index(line: str, key: str) -> int | None:
         if after.startswith(":") and (not before or before.endswith(("-", "{", ","))):
             return index
         start = index + 1
+
+
+def point_at_tokens(findings: Iterable[Finding], lines: SourceLines) -> None:
+    """Locate the word a finding is about inside an annotation value (``extra["token"]``).
+
+    The finding keeps the annotation's line; ``extra["token_at"]`` gets the (line, column) of the
+    word, which the text report quotes as well (a block-scalar policy spans many lines). Only the
+    key's line and the more-indented lines below it are searched.
+    """
+    for finding in findings:
+        token = finding.extra.get("token")
+        if not isinstance(token, str) or not token or finding.line is None:
+            continue
+        first = lines.line(finding.path, finding.line)
+        if first is None:
+            continue
+        indent = len(first) - len(first.lstrip(" "))
+        pattern = re.compile(r"(?<![\w/-])" + re.escape(token) + r"(?![\w/-])")
+        number = finding.line
+        text: str | None = first
+        key_end = first.find(":", indent)
+        start = key_end + 1 if key_end >= 0 else 0
+        while text is not None:
+            match = pattern.search(text, start)
+            if match is not None:
+                finding.extra["token_at"] = (number, match.start() + 1)
+                break
+            number += 1
+            text = lines.line(finding.path, number)
+            if text is not None and text.strip() and len(text) - len(text.lstrip(" ")) <= indent:
+                break
+            start = 0
 
 
 def fill_columns(findings: Iterable[Finding], lines: SourceLines) -> None:

@@ -112,9 +112,18 @@ class _Applier:
         detail: str | None = None,
         hint: str | None = None,
         severity: Severity = Severity.ERROR,
+        token: str | None = None,
     ) -> None:
         self.out.problems.append(
-            Problem(rule=rule, chain=chain, field=self.field_of(name), severity=severity, detail=detail, hint=hint)
+            Problem(
+                rule=rule,
+                chain=chain,
+                field=self.field_of(name),
+                severity=severity,
+                detail=detail,
+                hint=hint,
+                token=token,
+            )
         )
 
     def present(self, names: frozenset[str]) -> list[str]:
@@ -196,7 +205,8 @@ class _Applier:
             if "unsupported conditional" in str(err) and "parsing policy: invalid rules" not in chain:
                 extra = "the public documentation shows the older wording `parsing policy: invalid rules in policy`"
                 detail = f"{detail}; {extra}" if detail else extra
-            self.fail("policy/invalid", "policy", f"{chain}couldn't parse policy: {err}", detail=detail)
+            token = next((part for part in reversed(err.path) if isinstance(part, str)), None)
+            self.fail("policy/invalid", "policy", f"{chain}couldn't parse policy: {err}", detail=detail, token=token)
 
     # ------------------------------------------------------------ secrets
     def secret_for(self, name: str) -> SecretEntry | None:

@@ -24,6 +24,8 @@ class Problem:
     detail: str | None = None
     hint: str | None = None
     related: list[str] = dataclass_field(default_factory=list)
+    #: Text inside the annotation value the problem is about (e.g. an unknown policy operator).
+    token: str | None = None
 
     @property
     def message(self) -> str:

@@ -118,8 +118,17 @@ def _finding(ref: ObjectRef, problem: Problem) -> Finding:
         obj=ref,
         field=problem.field,
         hint=problem.hint,
-        extra={"chain": problem.chain, "related": problem.related} if problem.related else {"chain": problem.chain},
+        extra=_extra(problem),
     )
+
+
+def _extra(problem: Problem) -> dict[str, Any]:
+    extra: dict[str, Any] = {"chain": problem.chain}
+    if problem.related:
+        extra["related"] = problem.related
+    if problem.token:
+        extra["token"] = problem.token
+    return extra
 
 
 @dataclass

@@ -1,0 +1,90 @@
+"""The default text report: grouped by file, source line with a caret, hint, docs, no secrets."""
+
+from __future__ import annotations
+
+import io
+
+from pomgate.pipeline import Analysis, analyze_objects
+from pomgate.reports.check_output import write_check
+from pomgate.reports.text_output import mask_sensitive
+from pomgate.scanning.scan import scan_text
+from pomgate.translation.options import TranslateOptions
+from tests.helpers import docs, ingress, secret, service, simple_rule
+
+P = "ingress.pomerium.io"
+
+
+def analyze_files(files: dict[str, str]) -> Analysis:
+    objects, findings = [], []
+    for path, text in files.items():
+        found_objects, found = scan_text(text, path, "default")
+        objects.extend(found_objects)
+        findings.extend(found)
+    return analyze_objects(objects, TranslateOptions(), scan_findings=findings, files=list(files), sources=files)
+
+
+def text_report(analysis: Analysis, *, color: bool = False) -> str:
+    out = io.StringIO()
+    write_check(analysis, "text", out, color=color)
+    return out.getvalue()
+
+
+def test_findings_are_grouped_under_their_file_with_the_source_line_and_a_caret() -> None:
+    bad = ingress(name="a", annotations={f"{P}/alow_websockets": "true"})
+    fine = ingress(
+        name="b", annotations={f"{P}/allow_any_authenticated_user": "true"}, rules=simple_rule(host="b.example.com")
+    )
+    report = text_report(analyze_files({"a.yaml": docs(bad, service()), "b.yaml": fine}))
+    lines = report.splitlines()
+    assert lines[0] == "a.yaml"
+    head = next(line for line in lines if "annotation/unknown" in line)
+    message = lines[lines.index(head) - 1]
+    assert message.lstrip().startswith("7:5") and "error" in message
+    assert f"unknown {P}/alow_websockets" in message and "did you mean" in message
+    quoted = lines[lines.index(head) + 1]
+    assert quoted.endswith(f'│     {P}/alow_websockets: "true"')
+    caret = lines[lines.index(head) + 2]
+    assert caret.index("^") == quoted.index(P)
+    assert any(line.strip() == f"fix: {P}/allow_websockets" for line in lines)
+    assert any("docs/rules.md#annotation-unknown" in line for line in lines)
+    assert "b.yaml" not in report
+    assert report.rstrip().splitlines()[-1].startswith("1 error(s)")
+    assert "\x1b[" not in report
+
+
+def test_policy_problem_quotes_the_annotation_and_the_offending_word() -> None:
+    text = (
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: a\n  annotations:\n"
+        f"    {P}/policy: |\n      allow:\n        maybe:\n          - email: {{is: a@b.c}}\n"
+        "spec:\n  ingressClassName: pomerium\n  rules:\n    - host: a.example.com\n      http:\n        paths:\n"
+        "          - {path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}\n"
+    )
+    analysis = analyze_files({"p.yaml": docs(text, service())})
+    (finding,) = [f for f in analysis.findings if f.rule == "policy/invalid"]
+    assert finding.line == 6  # the annotation, as the controller's event points at it
+    assert finding.extra["token_at"] == (8, 9)
+    report = text_report(analysis)
+    assert "    6 │" in report and "    8 │         maybe:" in report
+
+
+def test_secret_values_are_never_quoted() -> None:
+    token = "eyJhbGciOiJSUzI1NiJ9.payload.signature"
+    annotated = ingress(name="a", annotations={f"{P}/kubernetes_service_account_token": token, f"{P}/bogus": "x"})
+    header_secret = secret("hdrs", {"X-A": "hunter2"}, secret_type="kubernetes.io/tls")
+    analysis = analyze_files({"a.yaml": docs(annotated, service()), "s.yaml": header_secret + "  bad key: [\n"})
+    report = text_report(analysis)
+    assert token not in report
+    assert "hunter2" not in report and "aHVudGVyMg" not in report
+    assert "s.yaml" in report  # the YAML error is reported, its line is not quoted
+
+
+def test_mask_sensitive_keeps_secret_references_and_block_scalars() -> None:
+    assert mask_sensitive('    password: "abc"') == "    password: <redacted>"
+    assert mask_sensitive("  - client_secret: abc") == "  - client_secret: <redacted>"
+    assert mask_sensitive(f"    {P}/set_request_headers_secret: hdrs").endswith("hdrs")
+    assert mask_sensitive("    host: token.example.com") == "    host: token.example.com"
+
+
+def test_color_output_uses_ansi_styles() -> None:
+    analysis = analyze_files({"a.yaml": docs(ingress(annotations={f"{P}/bogus": "x"}), service())})
+    assert "\x1b[" in text_report(analysis, color=True)
