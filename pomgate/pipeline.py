@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pomgate.config import Config
 from pomgate.findings import Finding
+from pomgate.kube.apivalidation import drop_shadowed
 from pomgate.kube.inventory import Inventory, build_inventory
 from pomgate.rules import RuleContext, run_checks
 from pomgate.scanning.manifest import ManifestObject
@@ -44,6 +45,7 @@ def analyze_objects(
     translation = translate(inventory, options)
     rule_findings = run_checks(RuleContext(inventory, translation, options))
     findings = [*scan_findings, *inventory_findings, *translation.findings, *rule_findings]
+    findings = drop_shadowed(findings)
     findings = apply_suppressions(findings, inventory)
     if config is not None:
         findings = config.apply(findings)

@@ -1,8 +1,9 @@
 """The translator's input: typed objects indexed the way the controller looks them up.
 
 `build_inventory` turns scanned `ManifestObject`s into typed models. What Kubernetes itself would
-refuse to decode (a non-string annotation value, a string where a number belongs) becomes a finding
-here; such an object never reaches the cluster, so it is marked rejected.
+refuse to decode (a non-string annotation value, a string where a number belongs) or validate (see
+`pomgate.kube.apivalidation`: names, hosts, paths, backends, unknown fields) becomes a `k8s/`
+finding here; such an object never reaches the cluster, so it is marked rejected.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 
 from pomgate.findings import FieldPath, Finding, ObjectRef, Severity
+from pomgate.kube.apivalidation import validate_object
 from pomgate.kube.models import (
     Endpoints,
     EndpointSlice,
@@ -29,6 +31,7 @@ from pomgate.scanning.manifest import ManifestObject
 M = TypeVar("M", bound=KubeModel)
 
 REMOVED_INGRESS_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
+REMOVED_INGRESS_CLASS_VERSIONS = ("networking.k8s.io/v1beta1",)
 
 
 @dataclass
@@ -111,6 +114,19 @@ def build_inventory(objects: Iterable[ManifestObject]) -> tuple[Inventory, list[
                 )
             )
             continue
+        if obj.kind == "IngressClass" and obj.api_version in REMOVED_INGRESS_CLASS_VERSIONS:
+            findings.append(
+                _finding(
+                    obj,
+                    "k8s/removed-api-version",
+                    Severity.ERROR,
+                    f'no matches for kind "IngressClass" in version "{obj.api_version}": this API version is '
+                    "not served since Kubernetes 1.22; use networking.k8s.io/v1",
+                    ("apiVersion",),
+                    hint="apiVersion: networking.k8s.io/v1",
+                )
+            )
+            continue
         producer = secret_producer(obj)
         if producer is not None:
             inv.secret_producers[(producer.namespace, producer.name)] = producer
@@ -120,8 +136,15 @@ def build_inventory(objects: Iterable[ManifestObject]) -> tuple[Inventory, list[
             continue
         typed, problems = _type_object(obj, model_cls)
         findings.extend(problems)
+        # What the API server's strict decoding and validation reject (checked on the raw object, so
+        # objects that failed typing get these findings too).
+        api_errors = validate_object(obj)
+        for error in api_errors:
+            findings.append(_finding(obj, error.rule, error.severity, error.message, error.field, hint=error.hint))
         if typed is None:
             continue
+        if any(error.severity is Severity.ERROR for error in api_errors):
+            typed.rejected = True
         _index(inv, typed)
     return inv, findings
 
@@ -224,18 +247,6 @@ def _type_object(obj: ManifestObject, model_cls: type[KubeModel]) -> tuple[Typed
                 )
             )
         return None, findings
-    if isinstance(model, Ingress) and (model.spec is None or not (model.spec.rules or model.spec.defaultBackend)):
-        findings.append(
-            _finding(
-                obj,
-                "k8s/ingress-spec",
-                Severity.ERROR,
-                "spec: Invalid value: either `defaultBackend` or `rules` must be specified"
-                + (" (the Ingress has no spec)" if model.spec is None else ""),
-                ("spec",),
-            )
-        )
-        rejected = True
     return Typed(model=model, source=obj, rejected=rejected), findings
 
 
@@ -284,7 +295,8 @@ def _pydantic_message(problem: Mapping[str, Any]) -> str:
             "list": "list",
             "model": "map",
         }[kind.split("_", 1)[0]]
-        return f"expected a {expected}, got {_json_type(value)} {_short(value)}"
+        article = "an" if expected[0] in "aeiou" else "a"
+        return f"expected {article} {expected}, got {_json_type(value)} {_short(value)}"
     if kind == "missing":
         return "required field is missing"
     return str(problem.get("msg", kind))
