@@ -1,0 +1,1 @@
+"""Rules about how Ingress hosts, paths and backends become Pomerium routes."""

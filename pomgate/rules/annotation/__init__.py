@@ -1,0 +1,1 @@
+"""Rules about `ingress.pomerium.io/*` annotation names and values."""

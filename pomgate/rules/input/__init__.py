@@ -1,0 +1,1 @@
+"""Rules about reading the input: files, YAML documents and object identity."""

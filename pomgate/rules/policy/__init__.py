@@ -1,0 +1,1 @@
+"""Rules about Pomerium Policy Language (PPL) in annotations."""

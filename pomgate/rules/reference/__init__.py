@@ -1,0 +1,1 @@
+"""Rules about objects an Ingress refers to that are not in the input."""

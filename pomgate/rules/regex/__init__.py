@@ -1,0 +1,1 @@
+"""Rules about regular expressions Envoy compiles with RE2."""

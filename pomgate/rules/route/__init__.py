@@ -1,0 +1,1 @@
+"""Rules about what Pomerium core rejects when it validates a translated route."""

@@ -1,0 +1,100 @@
+"""secret/bad-certificate: a kubernetes.io/tls Secret whose tls.crt is not a PEM certificate."""
+
+from __future__ import annotations
+
+from pomgate.findings import Severity
+from pomgate.rules.base import Rule
+
+BAD = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: pomerium
+  tls:
+    - hosts:
+        - app.example.com
+      secretName: app-tls
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app-tls
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+    -----BEGIN PRIVATE KEY-----
+    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49
+    -----END PRIVATE KEY-----
+  tls.key: |
+    -----BEGIN CERTIFICATE-----
+    MIIBszCCAVmgAwIBAgIUQk9P
+    -----END CERTIFICATE-----
+"""
+
+GOOD = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: pomerium
+  tls:
+    - hosts:
+        - app.example.com
+      secretName: app-tls
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app-tls
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBszCCAVmgAwIBAgIUQk9P
+    -----END CERTIFICATE-----
+  tls.key: |
+    -----BEGIN PRIVATE KEY-----
+    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49
+    -----END PRIVATE KEY-----
+"""
+
+RULE = Rule(
+    id="secret/bad-certificate",
+    severity=Severity.ERROR,
+    summary="A kubernetes.io/tls Secret the Ingress uses has no PEM certificate in tls.crt",
+    explanation=(
+        "Every Secret of type `kubernetes.io/tls` the controller fetches for an Ingress (from `spec.tls` or "
+        "from any `*_secret` annotation) is also offered to Pomerium as a server certificate. If its "
+        "`tls.crt` holds no decodable PEM block, or the first block is not a `CERTIFICATE` (for example "
+        "`tls.crt` and `tls.key` swapped), the whole configuration update fails (`removing unused certs: "
+        'failed to decode cert block` / `expected CERTIFICATE PEM block, got "PRIVATE KEY"`): the '
+        "Ingress gets an `UpdateError` event and none of its routes are applied."
+    ),
+    bad=BAD,
+    good=GOOD,
+)

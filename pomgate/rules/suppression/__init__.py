@@ -1,0 +1,1 @@
+"""Rules about pomgate.io/ignore suppression annotations."""
