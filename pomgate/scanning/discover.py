@@ -65,7 +65,7 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Finding]]:
     """Expand files, directories and ``-`` into the files to read, in a deterministic order.
 
     Paths keep their command-line order; a directory's files come sorted. A file met twice (named
-    twice, or through a symlink) is read once. Missing paths give ``input-not-found`` errors.
+    twice, or through a symlink) is read once. Missing paths give ``input/not-found`` errors.
     """
     cwd = os.getcwd()
     inputs: list[InputFile] = []

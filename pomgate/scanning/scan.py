@@ -95,7 +95,7 @@ def scan(
 
 
 def _scan_input(item: InputFile, default_namespace: str, stdin_text: str | bytes | None, result: ScanResult) -> None:
-    """Read one input into ``result``; an unreadable file becomes an ``input-unreadable`` finding."""
+    """Read one input into ``result``; an unreadable file becomes an ``input/unreadable`` finding."""
     if item.fs_path is None:
         content: str | bytes = stdin_text if stdin_text is not None else _read_stdin()
     else:

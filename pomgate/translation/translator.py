@@ -267,13 +267,20 @@ class _IngressTranslation:
         if self.options.live:
             self.problem(f"reference/{kind.lower()}-missing", chain, fld)
             return
+        pool = self.inventory.secrets if kind == "Secret" else self.inventory.services
+        rejected = pool.get((self.namespace, name))
+        if rejected is not None:
+            self.problem(
+                f"reference/{kind.lower()}-missing",
+                f"{kind} {self.namespace}/{name} (used by {used_by}) is in the input, but Kubernetes rejects it "
+                f"(see its k8s/ finding), so the controller fails this Ingress with `{chain}`",
+                fld,
+                severity=Severity.WARNING,
+            )
+            return
         if used_by == "spec.tls":
             return  # offline, certmanager/tls-secret-without-issuer judges where a TLS Secret comes from
-        elsewhere = sorted(
-            ns
-            for (ns, other) in (self.inventory.secrets if kind == "Secret" else self.inventory.services)
-            if other == name and ns != self.namespace
-        )
+        elsewhere = sorted(ns for (ns, other) in pool if other == name and ns != self.namespace)
         detail = f"a {kind} of that name exists in namespace {', '.join(elsewhere)}" if elsewhere else None
         self.problem(
             f"reference/{kind.lower()}-missing",
@@ -626,8 +633,10 @@ class _IngressTranslation:
                     fld + ("path",) if key == "regex" else ("metadata", "annotations", f"{self.options.prefix}/{key}")
                 )
                 hint = None
-                if key == "regex" and pattern.startswith("^"):
-                    hint = pattern[1:]
+                if "(?=" in pattern or "(?!" in pattern or "(?<" in pattern:
+                    hint = "RE2 has no lookaround: match the wanted paths positively, or split them into several paths"
+                elif "\\1" in pattern or "\\2" in pattern:
+                    hint = "RE2 has no backreferences"
                 self.problem("regex/re2", f"config validation: {reason}", target, hint=hint)
 
 
