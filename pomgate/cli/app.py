@@ -178,6 +178,16 @@ def check(
 ) -> None:
     """Report every problem the controller or Kubernetes would reject, with file and line.
 
+    Also flags what a reviewer should see (public routes, routes nobody can reach, tls_skip_verify,
+    shadowed routes). `pomgate rules` lists every rule.
+
+    \b
+    Examples:
+      pomgate check k8s/                    # grouped by file, with source lines
+      pomgate check --format github k8s/    # annotations in a GitHub Actions log
+      pomgate check -f sarif k8s/ > pomgate.sarif
+      pomgate check --fail-on warning k8s/  # fail on warnings too
+
     Exit status: 1 when a finding at or above --fail-on (default error) exists, 0 otherwise,
     2 for usage errors.
     """
@@ -227,8 +237,13 @@ def rules(
         known = ", ".join(all_rules())
         typer.echo(f"pomgate: error: no rule {rule_id!r}; known rules: {known}", err=True)
         raise typer.Exit(2)
+    import textwrap
+
+    from pomgate.findings import docs_anchor
+
     typer.echo(f"{rule.id} ({rule.severity.value}): {rule.summary}\n")
-    typer.echo(rule.explanation + "\n")
+    typer.echo(textwrap.fill(rule.explanation, width=100) + "\n")
+    typer.echo(f"Docs: {docs_anchor(rule.id)}\n")
     typer.echo("Bad:\n" + _indent(rule.bad) + "\n")
     typer.echo("Good:\n" + _indent(rule.good))
 

@@ -88,3 +88,16 @@ def test_mask_sensitive_keeps_secret_references_and_block_scalars() -> None:
 def test_color_output_uses_ansi_styles() -> None:
     analysis = analyze_files({"a.yaml": docs(ingress(annotations={f"{P}/bogus": "x"}), service())})
     assert "\x1b[" in text_report(analysis, color=True)
+
+
+def test_docs_rules_page_is_generated_from_the_catalog_and_has_every_anchor() -> None:
+    from pathlib import Path
+
+    from pomgate.findings import docs_anchor
+    from pomgate.rules import all_rules
+    from pomgate.rules.catalog_docs import rules_markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    assert page.read_text(encoding="utf-8") == rules_markdown(), "run: pomgate rules --markdown > docs/rules.md"
+    for rule_id in all_rules():
+        assert f'<a id="{docs_anchor(rule_id).split("#", 1)[1]}"></a>' in page.read_text(encoding="utf-8")
