@@ -66,6 +66,16 @@ ClassOpt = Annotated[
     ),
 ]
 
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Parse every file again instead of reusing the scan cache (.pomgate_cache at the git root, or "
+        "$POMGATE_CACHE_DIR).",
+    ),
+]
+CacheDirOpt = Annotated[str | None, typer.Option("--cache-dir", help="Folder of the scan cache.")]
+
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -89,12 +99,17 @@ def _analyze(
     namespace: str | None,
     controller_name: str | None,
     ingress_class: str | None,
+    *,
+    no_cache: bool = False,
+    cache_dir: str | None = None,
+    focus: list[str] | None = None,
 ) -> tuple[Analysis, Config]:
     """Load the configuration, then scan and translate; exit 2 on a usage error."""
     from pathlib import Path
 
     from pomgate.config import ConfigError, find_config, load_config
     from pomgate.pipeline import analyze_paths
+    from pomgate.scanning.cache import ScanCache, default_cache_dir
     from pomgate.translation.options import TranslateOptions
 
     try:
@@ -110,8 +125,14 @@ def _analyze(
         controller_name=config.setting("controller-name", controller_name, "pomerium.io/ingress-controller"),
         assumed_ingress_class=ingress_class_name or None,
     )
+    cache = None if no_cache else ScanCache.open(Path(cache_dir) if cache_dir else default_cache_dir())
     analysis = analyze_paths(
-        paths, options, default_namespace=config.setting("namespace", namespace, "default"), config=config
+        paths,
+        options,
+        default_namespace=config.setting("namespace", namespace, "default"),
+        config=config,
+        cache=cache,
+        focus=focus,
     )
     missing = [f for f in analysis.findings if f.rule == "input/not-found"]
     if missing:
@@ -133,6 +154,19 @@ def render(
     controller_name: ControllerOpt = None,
     ingress_class: ClassOpt = None,
     config_path: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the routes to this file instead of stdout.")
+    ] = None,
+    check_output: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Do not write: exit 1 (showing the difference) when the --output file is not what render "
+            "would write. For repositories that commit the rendered routes (the pomgate-render hook).",
+        ),
+    ] = False,
 ) -> None:
     """Print the Pomerium routes the controller would build, as config.yaml `routes:`.
 
@@ -142,10 +176,41 @@ def render(
     """
     if output_format not in ("yaml", "json"):
         raise typer.BadParameter("must be yaml or json", param_hint="--format")
-    analysis, _config = _analyze(paths, config_path, prefix, namespace, controller_name, ingress_class)
+    if check_output and not output:
+        raise typer.BadParameter("--check needs --output FILE (the committed routes file)", param_hint="--check")
+    analysis, _config = _analyze(
+        paths, config_path, prefix, namespace, controller_name, ingress_class, no_cache=no_cache, cache_dir=cache_dir
+    )
     from pomgate.reports.render_output import write_render
 
-    failed = write_render(analysis, output_format, show_secrets, sys.stdout, sys.stderr)
+    if output is None:
+        failed = write_render(analysis, output_format, show_secrets, sys.stdout, sys.stderr)
+        raise typer.Exit(1 if failed else 0)
+    import io
+    from pathlib import Path
+
+    buffer = io.StringIO()
+    failed = write_render(analysis, output_format, show_secrets, buffer, sys.stderr)
+    wanted = buffer.getvalue()
+    target = Path(output)
+    if not check_output:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(wanted, encoding="utf-8")
+        raise typer.Exit(1 if failed else 0)
+    try:
+        current = target.read_text(encoding="utf-8")
+    except OSError as err:
+        typer.echo(f"pomgate: error: {output}: cannot read the routes file ({err.strerror or err})", err=True)
+        raise typer.Exit(1) from None
+    if current != wanted:
+        import difflib
+
+        diff = difflib.unified_diff(
+            current.splitlines(keepends=True), wanted.splitlines(keepends=True), output, f"{output} (rendered)"
+        )
+        sys.stderr.writelines(diff)
+        typer.echo(f"pomgate: {output} is stale; write it again with: pomgate render -o {output} ...", err=True)
+        raise typer.Exit(1)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -168,6 +233,8 @@ def check(
     controller_name: ControllerOpt = None,
     ingress_class: ClassOpt = None,
     config_path: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
     color: Annotated[
         str,
         typer.Option(
@@ -191,6 +258,36 @@ def check(
     Exit status: 1 when a finding at or above --fail-on (default error) exists, 0 otherwise,
     2 for usage errors.
     """
+    _run_check(
+        paths,
+        None,
+        output_format,
+        fail_on,
+        prefix,
+        namespace,
+        controller_name,
+        ingress_class,
+        config_path,
+        no_cache,
+        cache_dir,
+        color,
+    )
+
+
+def _run_check(
+    paths: list[str],
+    focus: list[str] | None,
+    output_format: str,
+    fail_on: str | None,
+    prefix: str | None,
+    namespace: str | None,
+    controller_name: str | None,
+    ingress_class: str | None,
+    config_path: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    color: str,
+) -> None:
     from pomgate.reports.check_output import FAIL_ON, FORMATS, should_fail, write_check
 
     if output_format not in FORMATS:
@@ -199,13 +296,96 @@ def check(
         raise typer.BadParameter("must be one of auto, always, never", param_hint="--color")
     if fail_on is not None and fail_on not in FAIL_ON:
         raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
-    analysis, config = _analyze(paths, config_path, prefix, namespace, controller_name, ingress_class)
+    analysis, config = _analyze(
+        paths,
+        config_path,
+        prefix,
+        namespace,
+        controller_name,
+        ingress_class,
+        no_cache=no_cache,
+        cache_dir=cache_dir,
+        focus=focus,
+    )
     threshold = config.setting("fail-on", fail_on, "error")
     if threshold not in FAIL_ON:
         typer.echo(f"pomgate: error: {config.path}: fail-on must be one of {', '.join(FAIL_ON)}", err=True)
         raise typer.Exit(2)
     write_check(analysis, output_format, sys.stdout, color=_use_color(color))
     raise typer.Exit(1 if should_fail(analysis, threshold) else 0)
+
+
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Output format: text, json, sarif, github, junit or markdown.")
+]
+FailOnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding of this severity or worse exists: error, warning, info or never [default: error].",
+    ),
+]
+ColorOpt = Annotated[
+    str, typer.Option("--color", help="Colour the text format: auto (on a terminal, unless NO_COLOR), always, never.")
+]
+
+
+@app.command()
+def hook(
+    files: Annotated[
+        list[str] | None, typer.Argument(help="Files to report on (pre-commit passes the changed ones).")
+    ] = None,
+    root: Annotated[
+        str, typer.Option("--root", help="Folder read for context: every manifest in it [default: .].")
+    ] = ".",
+    output_format: FormatOpt = "text",
+    fail_on: FailOnOpt = None,
+    prefix: PrefixOpt = None,
+    namespace: NamespaceOpt = None,
+    controller_name: ControllerOpt = None,
+    ingress_class: ClassOpt = None,
+    config_path: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
+    color: ColorOpt = "auto",
+) -> None:
+    """pre-commit entry point: check the whole repository, report only on FILES.
+
+    Cross-file rules (duplicate TCP hosts, a header Secret in another file, shadowed routes, missing
+    Services) need the rest of the repository, so every manifest under --root is read for context
+    (unchanged files come from the scan cache) while only findings in FILES are reported. This stays
+    correct when pre-commit splits a long file list over several runs. With no FILES, every finding
+    is reported, like `pomgate check ROOT`.
+    """
+    import os
+
+    focus = None
+    if files:
+        focus = []
+        for name in files:
+            relative = os.path.relpath(name, root) if os.path.isabs(name) or root != "." else name
+            focus.append(_display_under(root, os.path.normpath(relative)))
+    _run_check(
+        [root],
+        focus,
+        output_format,
+        fail_on,
+        prefix,
+        namespace,
+        controller_name,
+        ingress_class,
+        config_path,
+        no_cache,
+        cache_dir,
+        color,
+    )
+
+
+def _display_under(root: str, relative: str) -> str:
+    """The display path the scanner gives ``relative`` when it walks ``root``."""
+    import os
+
+    return relative if root in (".", "./") else os.path.normpath(os.path.join(root, relative))
 
 
 @app.command()

@@ -242,7 +242,7 @@ def _type_object(obj: ManifestObject, model_cls: type[KubeModel]) -> tuple[Typed
                     "k8s/decode",
                     Severity.ERROR,
                     f'{obj.kind} in version "{obj.api_version.rsplit("/", 1)[-1]}" cannot be handled as a '
-                    f"{obj.kind}: {_dotted(loc)}: {_pydantic_message(problem)}",
+                    f"{obj.kind}: {_dotted(loc)}: {_pydantic_message(problem, secret=model_cls is Secret)}",
                     loc,
                 )
             )
@@ -283,7 +283,8 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return out or "(object)"
 
 
-def _pydantic_message(problem: Mapping[str, Any]) -> str:
+def _pydantic_message(problem: Mapping[str, Any], *, secret: bool = False) -> str:
+    """The decode error of one field; a Secret's values are never shown (``secret``)."""
     kind = str(problem.get("type", ""))
     value = problem.get("input")
     if kind.startswith(("string_type", "int_type", "bool_type", "dict_type", "list_type", "model_type")):
@@ -296,7 +297,8 @@ def _pydantic_message(problem: Mapping[str, Any]) -> str:
             "model": "map",
         }[kind.split("_", 1)[0]]
         article = "an" if expected[0] in "aeiou" else "a"
-        return f"expected {article} {expected}, got {_json_type(value)} {_short(value)}"
+        shown = "<redacted>" if secret else _short(value)
+        return f"expected {article} {expected}, got {_json_type(value)} {shown}"
     if kind == "missing":
         return "required field is missing"
     return str(problem.get("msg", kind))

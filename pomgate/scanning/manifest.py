@@ -18,6 +18,17 @@ class LineDict(dict[Any, Any]):
         self.line: int = 0
         self.key_lines: dict[Any, int] = {}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Far faster to pickle (the scan cache) than the generic slots protocol.
+        return (_restore_line_dict, (dict(self), self.line, self.key_lines))
+
+
+def _restore_line_dict(items: dict[Any, Any], line: int, key_lines: dict[Any, int]) -> LineDict:
+    restored = LineDict(items)
+    restored.line = line
+    restored.key_lines = key_lines
+    return restored
+
 
 @dataclass(frozen=True)
 class Origin:

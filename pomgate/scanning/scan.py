@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pomgate.findings import Finding, ObjectRef, Severity
+from pomgate.scanning.cache import ScanCache, content_hash
 from pomgate.scanning.discover import InputFile, discover
 from pomgate.scanning.loader import LoadedDocument, load_documents
 from pomgate.scanning.manifest import LineDict, ManifestObject, Origin
@@ -83,18 +84,31 @@ class ScanResult:
 
 
 def scan(
-    paths: Sequence[str], *, default_namespace: str = "default", stdin_text: str | bytes | None = None
+    paths: Sequence[str],
+    *,
+    default_namespace: str = "default",
+    stdin_text: str | bytes | None = None,
+    cache: ScanCache | None = None,
 ) -> ScanResult:
-    """Read every manifest behind ``paths`` (files, directories, ``-`` for stdin) into objects."""
+    """Read every manifest behind ``paths`` (files, directories, ``-`` for stdin) into objects.
+
+    With a ``cache``, files whose bytes are unchanged since an earlier run are not parsed again.
+    """
     inputs, findings = discover(paths)
     result = ScanResult(findings=findings)
     with _gc_paused():
         for item in inputs:
-            _scan_input(item, default_namespace, stdin_text, result)
+            _scan_input(item, default_namespace, stdin_text, result, cache)
     return result
 
 
-def _scan_input(item: InputFile, default_namespace: str, stdin_text: str | bytes | None, result: ScanResult) -> None:
+def _scan_input(
+    item: InputFile,
+    default_namespace: str,
+    stdin_text: str | bytes | None,
+    result: ScanResult,
+    cache: ScanCache | None = None,
+) -> None:
     """Read one input into ``result``; an unreadable file becomes an ``input/unreadable`` finding."""
     if item.fs_path is None:
         content: str | bytes = stdin_text if stdin_text is not None else _read_stdin()
@@ -114,7 +128,16 @@ def _scan_input(item: InputFile, default_namespace: str, stdin_text: str | bytes
             return
     result.files.append(item.display_path)
     result.sources[item.display_path] = content
-    objects, findings = scan_text(content, item.display_path, default_namespace)
+    if cache is None or item.fs_path is None:
+        objects, findings = scan_text(content, item.display_path, default_namespace)
+    else:
+        digest = content_hash(content)
+        cached = cache.get(item.display_path, digest, default_namespace)
+        if cached is None:
+            objects, findings = scan_text(content, item.display_path, default_namespace)
+            cache.put(item.display_path, digest, default_namespace, objects, findings)
+        else:
+            objects, findings = cached
     result.objects.extend(objects)
     result.findings.extend(findings)
 

@@ -101,3 +101,14 @@ def test_docs_rules_page_is_generated_from_the_catalog_and_has_every_anchor() ->
     assert page.read_text(encoding="utf-8") == rules_markdown(), "run: pomgate rules --markdown > docs/rules.md"
     for rule_id in all_rules():
         assert f'<a id="{docs_anchor(rule_id).split("#", 1)[1]}"></a>' in page.read_text(encoding="utf-8")
+
+
+def test_decode_errors_of_a_secret_do_not_show_its_value() -> None:
+    text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData: hunter2-secret\n"
+    analysis = analyze_files({"s.yaml": text})
+    (finding,) = [f for f in analysis.findings if f.rule == "k8s/decode"]
+    assert "hunter2" not in finding.message and "<redacted>" in finding.message
+    for output_format in ("text", "json", "sarif", "github", "junit", "markdown"):
+        out = io.StringIO()
+        write_check(analysis, output_format, out)
+        assert "hunter2" not in out.getvalue()

@@ -1,0 +1,89 @@
+"""`python -m benchmarks hook`: the pre-commit hook on one changed file vs a full check.
+
+The corpus is a directory (``--corpus``) or one generated with the bench generator next to the
+project (``--ingresses N``, needs ../shared/bench/gen_corpus.py). The hook runs with a warm scan
+cache, each repetition after one manifest was edited (so that file is parsed again); the baseline
+is a full cold `pomgate check` of the same tree. Prints a Markdown table of medians and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.runner import Case, side_by_side, table
+
+PROJECT = Path(__file__).resolve().parents[1]
+GENERATOR = PROJECT.parent / "shared" / "bench" / "gen_corpus.py"
+
+
+def pomgate(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pomgate", *args]
+
+
+def corpus_dir(args: argparse.Namespace, scratch: Path) -> Path:
+    if args.corpus:
+        return Path(args.corpus)
+    if not GENERATOR.is_file():
+        raise SystemExit(f"no --corpus given and the generator {GENERATOR} is not there")
+    out = scratch / f"corpus-{args.ingresses}"
+    subprocess.run([sys.executable, str(GENERATOR), "--ingresses", str(args.ingresses), str(out)], check=True)
+    return out
+
+
+def bench_hook(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="pomgate-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        corpus = corpus_dir(args, scratch)
+        manifests = sorted(p for p in corpus.rglob("*.yaml") if p.name != "kustomization.yaml")
+        changed = manifests[len(manifests) // 2]
+        original = changed.read_bytes()
+        cache = scratch / "cache"
+
+        def edit(repetition: int) -> None:
+            changed.write_bytes(original + f"# edit {repetition} {time.time_ns()}\n".encode())
+
+        relative = str(changed.relative_to(corpus))
+        os.chdir(corpus)
+        cases = [
+            Case("full check, no cache", pomgate("check", ".", "--format", "json", "--no-cache")),
+            Case(
+                "hook, 1 changed file, warm cache",
+                pomgate("hook", relative, "--format", "json", "--cache-dir", str(cache)),
+                before=edit,
+            ),
+        ]
+        subprocess.run(pomgate("hook", "--format", "json", "--cache-dir", str(cache)), stdout=subprocess.DEVNULL)
+        try:
+            timings = side_by_side(cases, args.repetitions)
+        finally:
+            changed.write_bytes(original)
+        files = sum(1 for _ in corpus.rglob("*.y*ml"))
+        print(f"corpus: {corpus} ({files} YAML files); changed file: {relative}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"{args.repetitions} alternating repetitions after a warm-up, {time.strftime('%Y-%m-%d')}"
+        )
+        print(table(timings, "full check, no cache"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="bench", required=True)
+    hook = sub.add_parser("hook", help="pre-commit hook on one changed file vs a full check")
+    hook.add_argument("--corpus", help="an existing corpus directory")
+    hook.add_argument("--ingresses", type=int, default=10000, help="generate a corpus of N Ingresses (default 10000)")
+    hook.add_argument("--repetitions", type=int, default=5)
+    args = parser.parse_args()
+    if args.bench == "hook":
+        bench_hook(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Which objects an analysis of some files needs, so a hook can skip the rest of a big repository.
+
+Findings about the objects of the focus files depend on those objects, on what they name
+(Services, Secrets and the objects producing them, Endpoints, cert-manager Issuers and
+Certificates), on every IngressClass, on Ingresses that share a host with them (duplicate TCP
+hosts, shadowed routes), on Ingresses that use a focus Issuer, and on other definitions of the same
+object. Ingresses pulled in for a shared host must translate exactly as in a full run, so what
+*they* name is included too. Everything here reads raw manifests; nothing is typed or translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pomgate.kube.inventory import secret_producer
+from pomgate.scanning.manifest import ManifestObject
+
+Key = tuple[str, str, str]  # (what, namespace, name)
+
+_ISSUER = "cert-manager.io/issuer"
+_CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
+_SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+#: Kinds that are, or produce, a Secret (`pomgate.kube.inventory.secret_producer`).
+_SECRET_SOURCES = frozenset({"Secret", "SealedSecret", "ExternalSecret"})
+
+
+@dataclass(frozen=True)
+class ObjectSummary:
+    """What one object provides to others and needs from them, by key."""
+
+    provides: tuple[Key, ...]
+    needs: tuple[Key, ...]
+    hosts: tuple[str, ...]
+    is_ingress: bool
+    always: bool  # needed by every analysis (IngressClasses)
+
+
+_EMPTY: dict[Any, Any] = {}
+
+
+def _map(value: Any) -> Mapping[Any, Any]:
+    return value if isinstance(value, dict) else _EMPTY  # (an ABC check would be far slower)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _backend_service(backend: Any) -> str | None:
+    name = _map(_map(backend).get("service")).get("name")
+    return name if isinstance(name, str) else None
+
+
+def summarize(obj: ManifestObject) -> ObjectSummary:
+    """The keys ``obj`` provides and needs, and its hosts when it is an Ingress."""
+    ns, name, raw = obj.namespace, obj.name, obj.raw
+    provides: list[Key] = [("object", f"{obj.kind}/{ns}", name)]
+    needs: list[Key] = []
+    hosts: list[str] = []
+    spec = _map(raw.get("spec"))
+    if obj.kind == "Ingress":
+        annotations = _map(_map(raw.get("metadata")).get("annotations"))
+        services = [_backend_service(spec.get("defaultBackend"))]
+        for rule in _list(spec.get("rules")):
+            host = _map(rule).get("host")
+            hosts.append(host if isinstance(host, str) else "")
+            for path in _list(_map(_map(rule).get("http")).get("paths")):
+                services.append(_backend_service(_map(path).get("backend")))
+        for tls in _list(spec.get("tls")):
+            hosts.extend(h for h in _list(_map(tls).get("hosts")) if isinstance(h, str))
+            secret = _map(tls).get("secretName")
+            if isinstance(secret, str):
+                needs += [("Secret", ns, secret), ("CertificateSecret", ns, secret)]
+        for service in {s for s in services if s}:
+            needs += [("Service", ns, service), ("Endpoints", ns, service)]
+        for key, value in annotations.items():
+            if isinstance(key, str) and isinstance(value, str) and key.endswith("_secret"):
+                needs.append(("Secret", ns, value))
+        issuer, cluster_issuer = annotations.get(_ISSUER), annotations.get(_CLUSTER_ISSUER)
+        if isinstance(issuer, str):
+            needs.append(("Issuer", ns, issuer))
+        if isinstance(cluster_issuer, str):
+            needs.append(("ClusterIssuer", "", cluster_issuer))
+        return ObjectSummary(tuple(provides), tuple(needs), tuple(hosts or [""]), True, False)
+    if obj.kind in ("Service", "Endpoints"):
+        provides.append((obj.kind, ns, name))
+    elif obj.kind == "EndpointSlice":
+        owner = _map(_map(raw.get("metadata")).get("labels")).get(_SERVICE_NAME_LABEL)
+        if isinstance(owner, str):
+            provides.append(("Endpoints", ns, owner))
+    elif obj.kind in ("Issuer", "ClusterIssuer"):
+        provides.append((obj.kind, ns if obj.kind == "Issuer" else "", name))
+    elif obj.kind == "Certificate":
+        secret = spec.get("secretName")
+        if isinstance(secret, str):
+            provides.append(("CertificateSecret", ns, secret))
+    elif obj.kind in _SECRET_SOURCES:
+        provides.append(("Secret", ns, name))
+        producer = secret_producer(obj)
+        if producer is not None:
+            provides.append(("Secret", producer.namespace, producer.name))
+    return ObjectSummary(tuple(provides), tuple(needs), (), False, obj.kind == "IngressClass")
+
+
+def select_context(objects: list[ManifestObject], focus_paths: Iterable[str]) -> list[ManifestObject]:
+    """The objects (in input order) an analysis reporting on ``focus_paths`` needs."""
+    focus = set(focus_paths)
+    summaries = [summarize(obj) for obj in objects]
+    providers: dict[Key, list[int]] = {}
+    by_host: dict[str, list[int]] = {}
+    issuer_users: dict[Key, list[int]] = {}
+    for index, summary in enumerate(summaries):
+        for key in summary.provides:
+            providers.setdefault(key, []).append(index)
+        for host in summary.hosts:
+            by_host.setdefault(host, []).append(index)
+        for key in summary.needs:
+            if key[0] in ("Issuer", "ClusterIssuer"):
+                issuer_users.setdefault(key, []).append(index)
+    chosen: set[int] = {i for i, s in enumerate(summaries) if s.always}
+    roots = [i for i, obj in enumerate(objects) if obj.origin.path in focus]
+    pulled: list[int] = []
+    for index in roots:
+        summary = summaries[index]
+        for host in summary.hosts:
+            pulled.extend(by_host.get(host, ()))
+        for key in summary.provides:
+            pulled.extend(issuer_users.get(key, ()))
+    for index in {*roots, *pulled}:
+        chosen.add(index)
+        summary = summaries[index]
+        for key in (*summary.needs, summary.provides[0]):
+            chosen.update(providers.get(key, ()))
+    return [objects[i] for i in sorted(chosen)]

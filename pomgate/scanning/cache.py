@@ -1,0 +1,169 @@
+"""A content-keyed cache of scanned files, so unchanged files are not parsed again.
+
+One pack file per cache folder maps each display path to the hash of the file's bytes, the default
+namespace it was read with, and the pickled objects and findings. A file whose bytes, path and
+namespace match is taken from the pack; anything else is parsed and replaces the entry.
+
+Writing the pack means pickling every new entry, which costs about as much as parsing. On POSIX
+it is done in a forked child while the parent goes on translating (the second core), and `wait`
+joins it before the process exits. The pack is replaced atomically, so a crash or a concurrent run
+leaves either the old or the new pack, never a torn one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pomgate import __version__
+from pomgate.findings import Finding
+from pomgate.scanning.manifest import ManifestObject
+
+#: Bump when the pickled shape of ManifestObject/Finding or the loader's reading changes.
+CACHE_FORMAT = 1
+PACK_NAME = "scan.pack"
+CACHE_DIR_NAME = ".pomgate_cache"
+ENV_CACHE_DIR = "POMGATE_CACHE_DIR"
+
+_HEADER = (CACHE_FORMAT, __version__, sys.version_info[:2])
+
+
+def content_hash(content: bytes | str) -> bytes:
+    """A short, fast digest of a file's bytes."""
+    data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def default_cache_dir(start: Path | None = None) -> Path:
+    """``$POMGATE_CACHE_DIR``, else ``.pomgate_cache`` at the git root above ``start``, else in ``start``."""
+    configured = os.environ.get(ENV_CACHE_DIR)
+    if configured:
+        return Path(configured)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder / CACHE_DIR_NAME
+    return here / CACHE_DIR_NAME
+
+
+@dataclass
+class _Entry:
+    digest: bytes
+    namespace: str
+    payload: bytes | None = None  # pickled (objects, findings); None until pickled
+    value: tuple[list[ManifestObject], list[Finding]] | None = None
+
+
+@dataclass
+class ScanCache:
+    """The pack of one cache folder: look files up, record new ones, write back once."""
+
+    folder: Path
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    dirty: bool = False
+    hits: int = 0
+    misses: int = 0
+    _writer: int | None = None
+
+    @classmethod
+    def open(cls, folder: Path) -> ScanCache:
+        """Load the pack of ``folder``; a missing, stale or unreadable pack starts empty."""
+        cache = cls(folder)
+        try:
+            with open(folder / PACK_NAME, "rb") as handle:
+                header, entries = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+            return cache
+        if header != _HEADER or not isinstance(entries, dict):
+            return cache
+        cache.entries = {
+            path: _Entry(digest, namespace, payload) for path, (digest, namespace, payload) in entries.items()
+        }
+        return cache
+
+    def get(self, path: str, digest: bytes, namespace: str) -> tuple[list[ManifestObject], list[Finding]] | None:
+        """The cached scan of ``path`` when its bytes and namespace are unchanged."""
+        self.used.add(path)
+        entry = self.entries.get(path)
+        if entry is None or entry.digest != digest or entry.namespace != namespace or entry.payload is None:
+            self.misses += 1
+            return None
+        try:
+            objects, findings = pickle.loads(entry.payload)
+        except Exception:  # a damaged entry is a miss, never a crash
+            self.misses += 1
+            return None
+        self.hits += 1
+        return objects, findings
+
+    def put(
+        self, path: str, digest: bytes, namespace: str, objects: list[ManifestObject], findings: list[Finding]
+    ) -> None:
+        """Record a freshly parsed file (pickled when the pack is written)."""
+        self.entries[path] = _Entry(digest, namespace, None, (objects, findings))
+        self.dirty = True
+
+    def save(self, *, background: bool = True) -> None:
+        """Write the pack if anything changed; in a forked child when ``background`` and POSIX allow it."""
+        for path in [path for path in self.entries if path not in self.used and not os.path.exists(path)]:
+            del self.entries[path]  # the file is gone (entries of files this run did not read are kept)
+            self.dirty = True
+        if not self.dirty:
+            return
+        if background and hasattr(os, "fork"):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid:
+                self._writer = pid
+                return
+            code = 0
+            try:
+                self._write()
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        self._write()
+
+    def wait(self) -> None:
+        """Join a background writer (call before the process exits)."""
+        if self._writer is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._writer, 0)
+            self._writer = None
+
+    def _write(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Automatically created by pomgate.\n*\n", encoding="utf-8")
+        packed: dict[str, tuple[bytes, str, bytes]] = {}
+        for path, entry in self.entries.items():
+            payload = entry.payload
+            if payload is None:
+                payload = pickle.dumps(entry.value, protocol=pickle.HIGHEST_PROTOCOL)
+            packed[path] = (entry.digest, entry.namespace, payload)
+        handle, temporary = tempfile.mkstemp(prefix=".scan-", dir=self.folder)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump((_HEADER, packed), out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.folder / PACK_NAME)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def describe(cache: ScanCache | None) -> dict[str, Any]:
+    """Hit/miss counts for progress and tests."""
+    if cache is None:
+        return {"enabled": False}
+    return {"enabled": True, "hits": cache.hits, "misses": cache.misses, "folder": str(cache.folder)}
