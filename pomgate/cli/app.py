@@ -331,6 +331,131 @@ ColorOpt = Annotated[
 
 
 @app.command()
+def diff(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Folders or files to compare (default: the whole repository).")
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Base revision (branch, tag or commit) [default: the pull request's base]."),
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option("--head", help="Head revision [default: the working tree, uncommitted changes too].")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text, json or markdown.")
+    ] = "text",
+    fail_on: FailOnOpt = None,
+    prefix: PrefixOpt = None,
+    namespace: NamespaceOpt = None,
+    controller_name: ControllerOpt = None,
+    ingress_class: ClassOpt = None,
+    config_path: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Show what a change does to Pomerium: routes added, removed and changed, risks, new findings.
+
+    Both revisions are read straight from git objects (no checkout); a file that is the same in
+    both is parsed once. Risks a reviewer must not miss come first: a route becoming public, a
+    policy removed or widened, tls_skip_verify turned on, identity headers turned off, a route
+    removed, a host taken over by another Ingress.
+
+    \b
+    Examples:
+      pomgate diff --base origin/main               # working tree against main
+      pomgate diff --base v1.2.0 --head HEAD k8s/   # two revisions, one folder
+      pomgate diff --base origin/main -f markdown   # for a pull-request comment
+
+    Exit status: 1 when the change introduces a finding at or above --fail-on (default error;
+    findings already in the base do not count), 0 otherwise, 2 for usage errors.
+    """
+    from pathlib import Path
+
+    from pomgate.config import ConfigError, find_config, load_config
+    from pomgate.diff.gitread import RevisionError, open_repository
+    from pomgate.diff.report import write_json, write_text
+    from pomgate.diff.run import diff_revisions
+    from pomgate.reports.check_output import FAIL_ON
+    from pomgate.scanning.cache import ScanCache, default_cache_dir
+    from pomgate.translation.options import TranslateOptions
+
+    if output_format not in ("text", "json", "markdown"):
+        raise typer.BadParameter("must be one of text, json, markdown", param_hint="--format")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
+    try:
+        config = load_config(Path(config_path) if config_path else find_config())
+    except ConfigError as err:
+        typer.echo(f"pomgate: error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if base is None:
+        base = _pull_request_base()
+        if base is None:
+            raise typer.BadParameter(
+                "give the base revision (no pull request event to take it from)", param_hint="--base"
+            )
+    options = TranslateOptions(
+        prefix=config.setting("prefix", prefix, "ingress.pomerium.io").rstrip("/"),
+        controller_name=config.setting("controller-name", controller_name, "pomerium.io/ingress-controller"),
+        assumed_ingress_class=config.setting("ingress-class", ingress_class, "pomerium") or None,
+    )
+    try:
+        repo = open_repository(".")
+        cache = None if no_cache else ScanCache.open(Path(cache_dir) if cache_dir else default_cache_dir())
+        result, _scans = diff_revisions(
+            repo,
+            base,
+            head,
+            paths or [],
+            options,
+            default_namespace=config.setting("namespace", namespace, "default"),
+            config=config,
+            cache=cache,
+        )
+        if cache is not None:
+            cache.save(background=False)
+    except RevisionError as err:
+        typer.echo(f"pomgate: error: {err}", err=True)
+        raise typer.Exit(2) from None
+    label = f"{base}..{head or 'working tree'}"
+    if output_format == "json":
+        write_json(result, sys.stdout)
+    elif output_format == "markdown":
+        from pomgate.diff.markdown import diff_markdown
+
+        sys.stdout.write(diff_markdown(result, label))
+    else:
+        write_text(result, label, sys.stdout)
+    threshold = config.setting("fail-on", fail_on, "error")
+    failing = threshold != "never" and any(f.severity.rank >= _severity_rank(threshold) for f in result.introduced)
+    raise typer.Exit(1 if failing else 0)
+
+
+def _severity_rank(name: str) -> int:
+    from pomgate.findings import Severity
+
+    return Severity(name).rank
+
+
+def _pull_request_base() -> str | None:
+    """The base commit of the pull request in a GitHub Actions run, when there is one."""
+    import json
+    import os
+
+    event_path = os.environ.get("GITHUB_EVENT_PATH")
+    if not event_path:
+        return None
+    try:
+        with open(event_path, encoding="utf-8") as handle:
+            event = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    sha = event.get("pull_request", {}).get("base", {}).get("sha") if isinstance(event, dict) else None
+    return sha if isinstance(sha, str) and sha else None
+
+
+@app.command()
 def hook(
     files: Annotated[
         list[str] | None, typer.Argument(help="Files to report on (pre-commit passes the changed ones).")

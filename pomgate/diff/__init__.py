@@ -1,0 +1,1 @@
+"""Pull-request diffs: both revisions rendered from git objects, compared route by route."""

@@ -1,0 +1,146 @@
+"""`pomgate diff` on a real git repository: a base commit and a pull-request commit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pomgate.diff.gitread import open_repository, revision_files, worktree_files
+from pomgate.diff.run import diff_revisions
+from pomgate.translation.options import TranslateOptions
+from tests.helpers import ingress, service, simple_rule
+
+P = "ingress.pomerium.io"
+USERS = {f"{P}/allowed_users": '["alice@example.com"]'}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def tcp(name: str, host: str, port: int) -> str:
+    rule = simple_rule(host=host, path=None, path_type="ImplementationSpecific", port=f"number: {port}")
+    return ingress(name=name, annotations={**USERS, f"{P}/tcp_upstream": "true"}, rules=rule)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """Base: wiki (users), admin (users), old (to be removed), db (TCP), docs (identity headers)."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.email", "ci@example.com")
+    git(tmp_path, "config", "user.name", "CI")
+    k8s = tmp_path / "k8s"
+    k8s.mkdir()
+    (k8s / "services.yaml").write_text(service() + "---\n" + service(name="other"))
+    (k8s / "wiki.yaml").write_text(ingress(name="wiki", annotations=USERS, rules=simple_rule(host="wiki.example.com")))
+    (k8s / "admin.yaml").write_text(
+        ingress(name="admin", annotations=USERS, rules=simple_rule(host="admin.example.com"))
+    )
+    (k8s / "old.yaml").write_text(ingress(name="old", annotations=USERS, rules=simple_rule(host="old.example.com")))
+    (k8s / "db.yaml").write_text(tcp("db", "db.example.com", 5432))
+    docs_annotations = {**USERS, f"{P}/pass_identity_headers": "true"}
+    (k8s / "docs.yaml").write_text(
+        ingress(name="docs", annotations=docs_annotations, rules=simple_rule(host="docs.example.com"))
+    )
+    (tmp_path / "README.md").write_text("unrelated\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    # The pull request.
+    (k8s / "wiki.yaml").write_text(
+        ingress(
+            name="wiki",
+            annotations={f"{P}/allow_public_unauthenticated_access": "true"},
+            rules=simple_rule(host="wiki.example.com"),
+        )
+    )
+    (k8s / "admin.yaml").write_text(
+        ingress(
+            name="admin",
+            annotations={f"{P}/allowed_users": '["alice@example.com", "mallory@evil.test"]'},
+            rules=simple_rule(host="admin.example.com"),
+        )
+    )
+    (k8s / "old.yaml").unlink()
+    (k8s / "db2.yaml").write_text(tcp("db2", "db.example.com", 6379))
+    (k8s / "new.yaml").write_text(
+        ingress(name="a-new", annotations=USERS, rules=simple_rule(host="docs.example.com", service="other"))
+    )
+    (k8s / "docs.yaml").write_text(
+        ingress(
+            name="docs",
+            annotations={**USERS, f"{P}/pass_identity_headers": "false", f"{P}/tls_skip_verify": "true"},
+            rules=simple_rule(host="docs.example.com"),
+        )
+    )
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "pull request")
+    return tmp_path
+
+
+def run_diff(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pomgate", "diff", "--no-cache", *args], cwd=repo, capture_output=True, text=True
+    )
+
+
+def test_every_change_and_risk_of_the_pull_request(repo: Path) -> None:
+    done = run_diff(repo, "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
+    assert done.returncode == 1, done.stderr  # the duplicated TCP host is a new error
+    report = json.loads(done.stdout)
+    added = {(r["ingress"]["name"], r["from"]) for r in report["added"]}
+    assert added == {("db2", "tcp+https://db.example.com:6379"), ("a-new", "https://docs.example.com")}
+    assert [(r["ingress"]["name"], r["from"]) for r in report["removed"]] == [("old", "https://old.example.com")]
+    changed = {c["route"]["ingress"]["name"]: c for c in report["changed"]}
+    assert set(changed) == {"wiki", "admin", "docs"}
+    assert changed["admin"]["fields"] == ["allowed_users"]
+    assert changed["admin"]["after"]["allowed_users"] == ["alice@example.com", "mallory@evil.test"]
+    assert "tls_skip_verify" in changed["docs"]["fields"] and "pass_identity_headers" in changed["docs"]["fields"]
+    kinds = [r["kind"] for r in report["risks"]]
+    assert kinds[0] == "became_public"  # the most serious first
+    assert {"became_public", "policy_widened", "tls_skip_verify", "identity_headers_off", "route_removed"} <= set(kinds)
+    assert "host_takeover" in kinds  # a-new sorts before docs: it now answers docs.example.com /
+    widened = next(r for r in report["risks"] if r["kind"] == "policy_widened")
+    assert "mallory@evil.test" in widened["detail"]
+    introduced = {f["rule"] for f in report["findings"]["introduced"]}
+    assert "routing/duplicate-tcp-host" in introduced and "access/public-route" in introduced
+    assert report["summary"]["added"] == 2 and report["summary"]["removed"] == 1
+
+
+def test_working_tree_is_the_default_head_and_old_debt_does_not_fail(repo: Path) -> None:
+    (repo / "k8s" / "extra.yaml").write_text(
+        ingress(name="extra", annotations=USERS, rules=simple_rule(host="extra.example.com"))
+    )
+    done = run_diff(repo, "--base", "HEAD", "k8s/")
+    assert done.returncode == 0, done.stdout + done.stderr  # the TCP duplicate is in the base already
+    assert "1 added, 0 removed, 0 changed" in done.stdout
+    assert "+ https://extra.example.com prefix / -> http://svc.default.svc.cluster.local:80" in done.stdout
+
+
+def test_unchanged_blobs_are_parsed_once(repo: Path) -> None:
+    git_repo = open_repository(str(repo))
+    result, scans = diff_revisions(git_repo, "HEAD~1", "HEAD", [str(repo)], TranslateOptions())
+    base_files = revision_files(git_repo, "HEAD~1", [""])
+    head_files = revision_files(git_repo, "HEAD", [""])
+    distinct = {(f.path, f.blob) for f in base_files} | {(f.path, f.blob) for f in head_files}
+    assert scans.parses == len(distinct) < len(base_files) + len(head_files)
+    assert result.added
+
+
+def test_worktree_and_head_read_the_same_files(repo: Path) -> None:
+    git_repo = open_repository(str(repo))
+    from_git = [(f.path, f.blob) for f in revision_files(git_repo, "HEAD", [""])]
+    from_disk = [(f.path, f.blob) for f in worktree_files(git_repo, [""])]
+    assert from_git == from_disk
+
+
+def test_usage_errors_exit_2(repo: Path) -> None:
+    done = run_diff(repo, "--base", "no-such-branch")
+    assert done.returncode == 2 and "unknown revision 'no-such-branch'" in done.stderr
+    outside = subprocess.run(
+        [sys.executable, "-m", "pomgate", "diff", "--base", "HEAD"], cwd="/", capture_output=True, text=True
+    )
+    assert outside.returncode == 2 and "not inside a git repository" in outside.stderr
