@@ -456,6 +456,53 @@ def _pull_request_base() -> str | None:
 
 
 @app.command()
+def explain(
+    url: Annotated[str, typer.Argument(help="The URL to resolve, e.g. https://app.example.com/api/x.")],
+    paths: Annotated[list[str] | None, typer.Argument(help="Manifest files or directories [default: .].")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
+    prefix: PrefixOpt = None,
+    namespace: NamespaceOpt = None,
+    controller_name: ControllerOpt = None,
+    ingress_class: ClassOpt = None,
+    config_path: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Which route (Ingress, file, line) serves a URL, who it lets in, and what it shadows.
+
+    Lists the routes of the URL's host in the order Pomerium tries them: a less specific route
+    that comes first wins. Exit status 1 when no route serves the URL.
+    """
+    import json
+
+    from pomgate.diff.explain import ExplainError, explanation_json, explanation_text
+    from pomgate.diff.explain import explain as resolve
+
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("must be text or json", param_hint="--format")
+    analysis, _config = _analyze(
+        paths or ["."],
+        config_path,
+        prefix,
+        namespace,
+        controller_name,
+        ingress_class,
+        no_cache=no_cache,
+        cache_dir=cache_dir,
+    )
+    try:
+        found = resolve(analysis.translation.routes, url)
+    except ExplainError as err:
+        raise typer.BadParameter(str(err), param_hint="URL") from None
+    if output_format == "json":
+        json.dump(explanation_json(found, analysis.inventory), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(explanation_text(found, analysis.inventory))
+    raise typer.Exit(0 if found.winner else 1)
+
+
+@app.command()
 def hook(
     files: Annotated[
         list[str] | None, typer.Argument(help="Files to report on (pre-commit passes the changed ones).")

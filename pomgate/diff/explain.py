@@ -1,0 +1,191 @@
+"""Who serves this URL: Pomerium's route choice for one request, from the translated routes.
+
+Pomerium hands routes to Envoy grouped by host: a request's host picks the group with the exact
+host if one exists, else the most specific wildcard (`*.example.com`), else the catch-all `*`.
+Inside the group, routes are tried in Pomerium's order (the order `render` prints) and the first
+whose path, prefix or regex matches wins. Later routes that would match too never see the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from pomgate.findings import ObjectRef
+from pomgate.kube.inventory import Inventory
+from pomgate.reports.routes import route_config
+from pomgate.rules.review_helpers import is_public
+from pomgate.translation.ppl import PolicyError, describe
+from pomgate.translation.route import Route
+
+
+class ExplainError(ValueError):
+    """The URL cannot be explained (not a URL Pomerium routes)."""
+
+
+@dataclass
+class Explanation:
+    """The routes of the request's host group, which one wins, and what it shadows."""
+
+    url: str
+    host: str
+    path: str
+    group: list[Route] = field(default_factory=list)
+    group_host: str = ""
+    winner: Route | None = None
+    shadowed: list[Route] = field(default_factory=list)
+
+
+def _host_matches(pattern: str, host: str) -> bool:
+    if pattern == "*":
+        return True
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
+    return pattern == host
+
+
+def _specificity(pattern: str) -> tuple[int, int]:
+    if pattern == "*":
+        return (0, 0)
+    if pattern.startswith("*"):
+        return (1, len(pattern))
+    return (2, len(pattern))
+
+
+def path_matches(route: Route, path: str) -> bool:
+    """Whether ``route`` matches the request path (exact `path`, string `prefix`, whole-path `regex`)."""
+    if route.match_value("path"):
+        return path == route.match_value("path")
+    if route.match_value("prefix"):
+        return path.startswith(route.match_value("prefix"))
+    if route.match_value("regex"):
+        import re2
+
+        try:
+            return re2.fullmatch(route.match_value("regex"), path) is not None
+        except Exception:  # an invalid regex never matches (and fails the Ingress anyway)
+            return False
+    return True
+
+
+def explain(routes: list[Route], url: str) -> Explanation:
+    """Resolve ``url`` against ``routes`` (already in Pomerium's order)."""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ExplainError(f"{url!r} is not an http(s) URL with a host")
+    host, path = parts.hostname.lower(), parts.path or "/"
+    found = Explanation(url, host, path)
+    by_pattern: dict[str, list[Route]] = {}
+    for route in routes:
+        route_parts = urlsplit(route.from_url)
+        if route_parts.scheme != "https":
+            continue  # TCP/UDP/SSH tunnels are not reached by URL
+        pattern = (route_parts.hostname or "").lower() or "*"
+        if "*" in route_parts.netloc:
+            pattern = route_parts.netloc.lower()
+        by_pattern.setdefault(pattern, []).append(route)
+    candidates = sorted((p for p in by_pattern if _host_matches(p, host)), key=_specificity, reverse=True)
+    if not candidates:
+        return found
+    found.group_host = candidates[0]
+    found.group = by_pattern[found.group_host]
+    matching = [route for route in found.group if path_matches(route, path)]
+    if matching:
+        found.winner, found.shadowed = matching[0], matching[1:]
+    return found
+
+
+def policy_text(fields: dict[str, Any]) -> str:
+    """Who the route lets in, in words."""
+    if is_public(fields):
+        return "anyone, without signing in (public)"
+    parts = []
+    if fields.get("allow_any_authenticated_user") is True:
+        parts.append("any signed-in user")
+    for name in ("allowed_users", "allowed_domains", "allowed_idp_claims"):
+        value = fields.get(name)
+        if value:
+            parts.append(f"{name}: {value}")
+    policy = fields.get("policy")
+    if policy is not None:
+        try:
+            parts.append(describe(policy))
+        except (PolicyError, TypeError, ValueError):
+            parts.append("a policy pomgate cannot read")
+    return "; ".join(parts) or "nobody (no access policy: Pomerium denies every request)"
+
+
+def source_of(route: Route, inventory: Inventory) -> tuple[str | None, int | None]:
+    """File and line of the Ingress path (or rule) that made ``route``."""
+    source = inventory.source_of(route.ingress)
+    if source is None:
+        return None, None
+    if route.rule_index is None:
+        fld: tuple[str | int, ...] = ("spec", "defaultBackend")
+    else:
+        fld = ("spec", "rules", route.rule_index, "http", "paths", route.path_index or 0)
+    return source.origin.path, source.line_of(fld)
+
+
+def explanation_json(found: Explanation, inventory: Inventory) -> dict[str, Any]:
+    """The machine-readable form of an explanation."""
+
+    def one(route: Route) -> dict[str, Any]:
+        path, line = source_of(route, inventory)
+        out = route_config(route)
+        out["ingress"] = _ref(route.ingress)
+        out["source"] = {"path": path, "line": line}
+        return out
+
+    return {
+        "url": found.url,
+        "host": found.host,
+        "path": found.path,
+        "host_group": found.group_host or None,
+        "routes": [one(route) for route in found.group],
+        "winner": one(found.winner) if found.winner else None,
+        "access": policy_text(found.winner.fields) if found.winner else None,
+        "shadowed": [one(route) for route in found.shadowed],
+    }
+
+
+def _ref(ref: ObjectRef) -> dict[str, str]:
+    return {"namespace": ref.namespace, "name": ref.name}
+
+
+def explanation_text(found: Explanation, inventory: Inventory) -> str:
+    """The report for a terminal."""
+    lines = [f"{found.url}  (host {found.host}, path {found.path})"]
+    if not found.group:
+        lines.append("No route serves this host: Pomerium answers 404.")
+        return "\n".join(lines) + "\n"
+    lines.append(f"\nRoutes for {found.group_host}, in the order Pomerium tries them:")
+    for index, route in enumerate(found.group, 1):
+        match = next(
+            (f"{kind} {route.match_value(kind)}" for kind in ("path", "prefix", "regex") if route.match_value(kind)),
+            "every path",
+        )
+        mark = "→" if route is found.winner else ("×" if route in found.shadowed else " ")
+        path, line = source_of(route, inventory)
+        where = f"{path}:{line}" if path else "?"
+        lines.append(
+            f"  {mark} {index:>2}. {match:<40} Ingress {route.ingress.namespace}/{route.ingress.name}  ({where})"
+        )
+    if found.winner is None:
+        lines.append("\nNo route of this host matches the path: Pomerium answers 404.")
+        return "\n".join(lines) + "\n"
+    winner = found.winner
+    path, line = source_of(winner, inventory)
+    to = winner.fields.get("to")
+    lines.append(
+        f"\nServed by Ingress {winner.ingress.namespace}/{winner.ingress.name} ({path}:{line}) -> "
+        f"{', '.join(map(str, to)) if isinstance(to, list) else to}"
+    )
+    lines.append(f"Who gets in: {policy_text(winner.fields)}")
+    for route in found.shadowed:
+        lines.append(
+            f"Shadows Ingress {route.ingress.namespace}/{route.ingress.name}, whose route matches this URL too "
+            "but comes later"
+        )
+    return "\n".join(lines) + "\n"
