@@ -73,6 +73,46 @@ def bench_hook(args: argparse.Namespace) -> None:
         print(table(timings, "full check, no cache"))
 
 
+def bench_diff(args: argparse.Namespace) -> None:
+    """`pomgate diff` between two commits that differ in one file, next to one `check` of the tree."""
+    import shutil
+
+    with tempfile.TemporaryDirectory(prefix="pomgate-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        source = corpus_dir(args, scratch)
+        repo = scratch / "repo"
+        shutil.copytree(source, repo, ignore=shutil.ignore_patterns(".pomgate_cache", ".git"))
+
+        def git(*command: str) -> None:
+            subprocess.run(["git", *command], cwd=repo, check=True, capture_output=True)
+
+        git("init", "-q", "-b", "main")
+        git("-c", "user.email=b@example.com", "-c", "user.name=bench", "add", "-A")
+        git("-c", "user.email=b@example.com", "-c", "user.name=bench", "commit", "-q", "-m", "base")
+        manifests = sorted(p for p in repo.rglob("ingress*.y*ml"))
+        changed = manifests[len(manifests) // 2]
+        changed.write_bytes(changed.read_bytes().replace(b"example.com", b"example.org", 1))
+        git("-c", "user.email=b@example.com", "-c", "user.name=bench", "commit", "-q", "-am", "one file")
+        os.chdir(repo)
+        cache = scratch / "cache"
+        cases = [
+            Case("check (one tree, no cache)", pomgate("check", ".", "--format", "json", "--no-cache")),
+            Case("diff HEAD~1..HEAD (no cache)", pomgate("diff", "--base", "HEAD~1", "--head", "HEAD", "--no-cache")),
+            Case(
+                "diff HEAD~1..HEAD (warm cache)",
+                pomgate("diff", "--base", "HEAD~1", "--head", "HEAD", "--cache-dir", str(cache)),
+            ),
+        ]
+        subprocess.run(cases[2].argv, stdout=subprocess.DEVNULL)
+        timings = side_by_side(cases, args.repetitions)
+        print(f"corpus: {source}; changed file: {changed.relative_to(repo)}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"{args.repetitions} alternating repetitions after a warm-up, {time.strftime('%Y-%m-%d')}"
+        )
+        print(table(timings, "check (one tree, no cache)"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     sub = parser.add_subparsers(dest="bench", required=True)
@@ -80,9 +120,15 @@ def main() -> None:
     hook.add_argument("--corpus", help="an existing corpus directory")
     hook.add_argument("--ingresses", type=int, default=10000, help="generate a corpus of N Ingresses (default 10000)")
     hook.add_argument("--repetitions", type=int, default=5)
+    diff = sub.add_parser("diff", help="diff of two commits differing in one file vs one check")
+    diff.add_argument("--corpus", help="an existing corpus directory")
+    diff.add_argument("--ingresses", type=int, default=10000, help="generate a corpus of N Ingresses (default 10000)")
+    diff.add_argument("--repetitions", type=int, default=5)
     args = parser.parse_args()
     if args.bench == "hook":
         bench_hook(args)
+    else:
+        bench_diff(args)
 
 
 if __name__ == "__main__":

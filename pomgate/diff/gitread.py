@@ -72,8 +72,14 @@ def _selected(path: str, prefixes: Sequence[str]) -> bool:
     return any(not prefix or path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
 
 
-def revision_files(repo: git.Repo, rev: str, prefixes: Sequence[str]) -> list[SourceFile]:
-    """The manifest files of ``rev`` under ``prefixes``, read from git objects (no checkout)."""
+def revision_files(
+    repo: git.Repo, rev: str, prefixes: Sequence[str], contents: dict[str, bytes] | None = None
+) -> list[SourceFile]:
+    """The manifest files of ``rev`` under ``prefixes``, read from git objects (no checkout).
+
+    ``contents`` (blob id -> bytes) is shared between calls so a blob in both revisions is read once.
+    """
+    contents = {} if contents is None else contents
     import git
 
     try:
@@ -89,7 +95,10 @@ def revision_files(repo: git.Repo, rev: str, prefixes: Sequence[str]) -> list[So
             continue
         if item.mode == git.Blob.link_mode:
             continue  # symlinks: the working-tree scanner follows only links inside the tree
-        files.append(SourceFile(path, item.data_stream.read(), item.hexsha))
+        content = contents.get(item.hexsha)
+        if content is None:
+            content = contents[item.hexsha] = item.data_stream.read()
+        files.append(SourceFile(path, content, item.hexsha))
     files.sort(key=lambda f: scan_order(f.path))
     return files
 

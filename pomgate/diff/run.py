@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -10,12 +11,14 @@ from typing import TYPE_CHECKING
 from pomgate.config import Config
 from pomgate.diff.compare import DiffResult, compare
 from pomgate.diff.gitread import SourceFile, repository_prefixes, revision_files, worktree_files
-from pomgate.findings import Finding
+from pomgate.findings import Finding, ObjectRef
+from pomgate.kube.context import affected_paths, select_context
 from pomgate.pipeline import Analysis, analyze_objects
 from pomgate.scanning.cache import ScanCache, content_hash
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan_text
 from pomgate.translation.options import TranslateOptions
+from pomgate.translation.route import Route, TranslationResult
 
 if TYPE_CHECKING:
     import git
@@ -57,6 +60,7 @@ def analyze_sources(
         found_objects, found_findings = scans.scan(source)
         objects.extend(found_objects)
         findings.extend(found_findings)
+    gc.freeze()  # as in `check`: the scanned objects stay; keep the collector from walking them
     return analyze_objects(
         objects,
         options,
@@ -77,12 +81,69 @@ def diff_revisions(
     default_namespace: str = "default",
     config: Config | None = None,
     cache: ScanCache | None = None,
+    incremental: bool = True,
 ) -> tuple[DiffResult, BlobScans]:
     """Compare revision ``base`` with ``head`` (the working tree when None) under ``paths``."""
     prefixes = repository_prefixes(repo, paths)
     scans = BlobScans(default_namespace, cache)
-    base_files = revision_files(repo, base, prefixes)
-    head_files = worktree_files(repo, prefixes) if head is None else revision_files(repo, head, prefixes)
+    contents: dict[str, bytes] = {}
+    base_files = revision_files(repo, base, prefixes, contents)
+    head_files = worktree_files(repo, prefixes) if head is None else revision_files(repo, head, prefixes, contents)
     base_analysis = analyze_sources(base_files, scans, options, config)
-    head_analysis = analyze_sources(head_files, scans, options, config)
+    head_analysis = None
+    if incremental:
+        head_analysis = incremental_head(base_analysis, base_files, head_files, scans, options, config)
+    if head_analysis is None:
+        head_analysis = analyze_sources(head_files, scans, options, config)
     return compare(base_analysis, head_analysis), scans
+
+
+def incremental_head(
+    base: Analysis,
+    base_files: Sequence[SourceFile],
+    head_files: Sequence[SourceFile],
+    scans: BlobScans,
+    options: TranslateOptions,
+    config: Config | None,
+) -> Analysis | None:
+    """The head analysis from the base one, recomputing only the files a change can affect.
+
+    None when that would not pay (an IngressClass changed, or most files are affected); the
+    caller then analyses the head in full. Tested to give the same diff as the full analysis.
+    """
+    before = {f.path: f.blob for f in base_files}
+    after = {f.path: f.blob for f in head_files}
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    head_objects: list[ManifestObject] = []
+    head_scan_findings: list[Finding] = []
+    for source in head_files:
+        found_objects, found_findings = scans.scan(source)
+        head_objects.extend(found_objects)
+        head_scan_findings.extend(found_findings)
+    affected = affected_paths(base.objects, head_objects, changed)
+    if affected is None or len(affected) * 2 > max(len(head_files), 1):
+        return None
+    focused = analyze_objects(
+        select_context(head_objects, affected),
+        options,
+        scan_findings=[f for f in head_scan_findings if f.path in affected],
+        files=[s.path for s in head_files],
+        config=config,
+        sources={s.path: s.content for s in head_files if s.path in affected},
+    )
+    path_of = {obj.ref: obj.origin.path for obj in head_objects}
+    base_path_of = {obj.ref: obj.origin.path for obj in base.objects}
+
+    def in_affected(ref: ObjectRef, paths: dict[ObjectRef, str]) -> bool:
+        return paths.get(ref) in affected
+
+    routes = [r for r in base.translation.routes if not in_affected(r.ingress, base_path_of)]
+    routes += [r for r in focused.translation.routes if in_affected(r.ingress, path_of)]
+    routes.sort(key=Route.sort_key)
+    findings = [f for f in base.findings if f.path not in affected]
+    findings += [f for f in focused.findings if f.path in affected]
+    findings.sort(key=Finding.sort_key)
+    for obj in head_objects:
+        focused.inventory.objects.setdefault(obj.ref, obj)
+    translation = TranslationResult(routes=routes, outcomes=focused.translation.outcomes, findings=[])
+    return Analysis(head_objects, focused.inventory, translation, findings, focused.files, focused.sources)

@@ -134,3 +134,42 @@ def select_context(objects: list[ManifestObject], focus_paths: Iterable[str]) ->
         for key in (*summary.needs, summary.provides[0]):
             chosen.update(providers.get(key, ()))
     return [objects[i] for i in sorted(chosen)]
+
+
+def affected_paths(
+    old_objects: list[ManifestObject], new_objects: list[ManifestObject], changed: set[str]
+) -> set[str] | None:
+    """Files whose findings or routes may differ when only the files ``changed`` changed.
+
+    An object is affected when it is in a changed file, needs something a changed object provides
+    (or provided before), provides something a changed object needs (an Issuer's findings depend on
+    the Ingresses that use it), is another definition of a changed object, or shares a host with a
+    changed Ingress. None when every object may be affected (an IngressClass changed).
+    """
+    touched = [obj for obj in (*old_objects, *new_objects) if obj.origin.path in changed]
+    if any(obj.kind == "IngressClass" for obj in touched):
+        return None
+    provided: set[Key] = set()
+    needed: set[Key] = set()
+    hosts: set[str] = set()
+    for obj in touched:
+        summary = summarize(obj)
+        provided.update(summary.provides)
+        needed.update(summary.needs)
+        if summary.is_ingress:
+            hosts.update(summary.hosts)
+    paths = set(changed)
+    seen: set[int] = set()
+    for obj in (*old_objects, *new_objects):
+        if obj.origin.path in paths or id(obj) in seen:
+            continue  # an unchanged file's objects are the same on both sides: judge them once
+        seen.add(id(obj))
+        summary = summarize(obj)
+        if (
+            provided.intersection(summary.needs)
+            or needed.intersection(summary.provides)
+            or summary.provides[0] in provided
+            or (summary.is_ingress and hosts.intersection(summary.hosts))
+        ):
+            paths.add(obj.origin.path)
+    return paths
