@@ -295,9 +295,22 @@ def route_json(route: Route) -> dict[str, Any]:
     return out
 
 
+def summary_counts(result: DiffResult) -> dict[str, int]:
+    """Counts for the headline, the job outputs and the comment's summary table."""
+    return {
+        "added": len(result.added),
+        "removed": len(result.removed),
+        "changed": len(result.changed),
+        "risks": len(result.risks),
+        "introduced": len(result.introduced),
+        "fixed": len(result.fixed),
+    }
+
+
 def diff_json(result: DiffResult) -> dict[str, Any]:
     """The JSON contract of `pomgate diff --format json`."""
     return {
+        "summary": summary_counts(result),
         "added": [route_json(r) for r in result.added],
         "removed": [route_json(r) for r in result.removed],
         "changed": [

@@ -5,21 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from pomgate.diff.compare import DiffResult, diff_json
+from pomgate.diff.compare import DiffResult, diff_json, summary_counts
 from pomgate.findings import Finding
 from pomgate.translation.route import Route
-
-
-def summary_counts(result: DiffResult) -> dict[str, int]:
-    """Counts for the headline, the job outputs and the comment's summary table."""
-    return {
-        "added": len(result.added),
-        "removed": len(result.removed),
-        "changed": len(result.changed),
-        "risks": len(result.risks),
-        "introduced": len(result.introduced),
-        "fixed": len(result.fixed),
-    }
 
 
 def headline(result: DiffResult, label: str) -> str:
@@ -88,7 +76,5 @@ def write_text(result: DiffResult, label: str, out: TextIO) -> None:
 
 def write_json(result: DiffResult, out: TextIO) -> None:
     """The JSON contract (see `pomgate.diff.compare.diff_json`)."""
-    document = diff_json(result)
-    document["summary"] = summary_counts(result)
-    json.dump(document, out, indent=2, ensure_ascii=False)
+    json.dump(diff_json(result), out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +21,11 @@ class RouteKey:
     path: str
 
     def route_id(self) -> str:
-        """The controller's route id: compact JSON with Go's escaping."""
-        return (
+        """The controller's route id: compact JSON with Go's escaping (computed once per key)."""
+        cached: str | None = self.__dict__.get("_route_id")
+        if cached is not None:
+            return cached
+        text = (
             '{"n":'
             + go_json_string(self.ingress)
             + ',"ns":'
@@ -32,6 +36,8 @@ class RouteKey:
             + go_json_string(self.path)
             + "}"
         )
+        object.__setattr__(self, "_route_id", text)
+        return text
 
     def __str__(self) -> str:
         return f"{{Name:{self.ingress} Namespace:{self.namespace} Host:{self.host} Path:{self.path}}}"
@@ -159,8 +165,13 @@ _GO_ESCAPES = {
 }
 
 
+_PLAIN = re.compile(r'[^"\\<>&\x00-\x1f\u2028\u2029\ud800-\udfff]*')
+
+
 def go_json_string(text: str) -> str:
     """A JSON string literal as Go's encoding/json writes it (HTML-safe escaping)."""
+    if _PLAIN.fullmatch(text):
+        return f'"{text}"'  # nothing to escape: the common case of names, hosts and paths
     out = ['"']
     for char in text:
         escaped = _GO_ESCAPES.get(char)

@@ -6,7 +6,6 @@ cluster watcher all feed `translate`; renderers, linters, diff and config writer
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -410,7 +409,7 @@ class _IngressTranslation:
             return None  # reported by the fetch stage
         head = f"{PARSING}{ctx.prefix}pathToRoute: {_go_path(ctx.path)}: "
         try:
-            fields = copy.deepcopy(template)
+            fields = _copy_fields(template)
             fields["from"] = self.from_url(ctx)
             self.apply_path_match(fields, ctx)
             fields["to"] = self.upstream_urls(fields, ctx)
@@ -638,6 +637,15 @@ class _IngressTranslation:
                 elif "\\1" in pattern or "\\2" in pattern:
                     hint = "RE2 has no backreferences"
                 self.problem("regex/re2", f"config validation: {reason}", target, hint=hint)
+
+
+def _copy_fields(value: Any) -> Any:
+    """A copy of JSON-like route fields (dicts and lists copied; scalars and frozen values shared)."""
+    if isinstance(value, dict):
+        return {key: _copy_fields(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_fields(item) for item in value]
+    return value
 
 
 def _port_names(service: Service) -> str:
