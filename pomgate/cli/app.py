@@ -330,6 +330,71 @@ ColorOpt = Annotated[
 ]
 
 
+CommentModeOpt = Annotated[
+    str,
+    typer.Option(
+        "--comment-mode",
+        help="How to refresh the sticky comment: update (edit in place), recreate (delete and post again) or "
+        "hide-and-create (hide the old one as outdated, post a new one).",
+    ),
+]
+CommentKeyOpt = Annotated[
+    str, typer.Option("--comment-key", help="Name of the sticky comment, to keep several per pull request.")
+]
+
+
+def _check_comment_mode(mode: str) -> None:
+    if mode not in ("update", "recreate", "hide-and-create"):
+        raise typer.BadParameter("must be one of update, recreate, hide-and-create", param_hint="--comment-mode")
+
+
+@app.command()
+def comment(
+    diff_json_path: Annotated[
+        str, typer.Option("--diff-json", help="A `pomgate diff --format json` document (e.g. a workflow artifact).")
+    ],
+    pr: Annotated[
+        str | None, typer.Option("--pr", help="Pull-request number [default: from the GitHub event].")
+    ] = None,
+    head_sha: Annotated[
+        str | None,
+        typer.Option("--head-sha", help="Refuse to comment unless the pull request's head is this commit."),
+    ] = None,
+    comment_mode: CommentModeOpt = "update",
+    comment_key: CommentKeyOpt = "pomgate",
+    skip_unchanged: Annotated[
+        bool, typer.Option("--skip-unchanged", help="Post no new comment when no route or finding changes.")
+    ] = False,
+) -> None:
+    """Post a diff report as the sticky pull-request comment (the fork-safe workflow_run pattern).
+
+    The report is read as data (JSON) and the comment is built here, escaping every string, so an
+    artifact made by untrusted pull-request code cannot inject Markdown or HTML into the comment.
+    """
+    from pomgate.diff.publish import load_diff_json, publish
+
+    _check_comment_mode(comment_mode)
+    number = None
+    if pr is not None:
+        if not pr.strip().isdigit():
+            raise typer.BadParameter(f"{pr!r} is not a pull-request number", param_hint="--pr")
+        number = int(pr.strip())
+    try:
+        document = load_diff_json(diff_json_path)
+    except (OSError, ValueError) as err:
+        typer.echo(f"pomgate: error: {err}", err=True)
+        raise typer.Exit(2) from None
+    result = publish(
+        document,
+        mode=comment_mode,
+        key=comment_key,
+        skip_unchanged=skip_unchanged,
+        pr_number=number,
+        head_sha=head_sha,
+    )
+    typer.echo(f"pomgate: {result.message}", err=True)
+
+
 @app.command()
 def diff(
     paths: Annotated[
@@ -353,6 +418,20 @@ def diff(
     config_path: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     cache_dir: CacheDirOpt = None,
+    comment: Annotated[
+        bool,
+        typer.Option(
+            "--comment",
+            help="In GitHub Actions: post the report as one sticky pull-request comment (and write the job summary "
+            "and step outputs).",
+        ),
+    ] = False,
+    comment_mode: CommentModeOpt = "update",
+    comment_key: CommentKeyOpt = "pomgate",
+    skip_unchanged: Annotated[
+        bool,
+        typer.Option("--skip-unchanged", help="Post no new comment when no route or finding changes."),
+    ] = False,
 ) -> None:
     """Show what a change does to Pomerium: routes added, removed and changed, risks, new findings.
 
@@ -370,6 +449,7 @@ def diff(
     Exit status: 1 when the change introduces a finding at or above --fail-on (default error;
     findings already in the base do not count), 0 otherwise, 2 for usage errors.
     """
+    import os
     from pathlib import Path
 
     from pomgate.config import ConfigError, find_config, load_config
@@ -382,6 +462,7 @@ def diff(
 
     if output_format not in ("text", "json", "markdown"):
         raise typer.BadParameter("must be one of text, json, markdown", param_hint="--format")
+    _check_comment_mode(comment_mode)
     if fail_on is not None and fail_on not in FAIL_ON:
         raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
     try:
@@ -427,6 +508,14 @@ def diff(
         sys.stdout.write(diff_markdown(result, label))
     else:
         write_text(result, label, sys.stdout)
+    if comment or os.environ.get("GITHUB_ACTIONS") == "true":
+        from pomgate.diff.compare import diff_json
+        from pomgate.diff.publish import publish
+
+        published = publish(
+            diff_json(result), comment=comment, mode=comment_mode, key=comment_key, skip_unchanged=skip_unchanged
+        )
+        typer.echo(f"pomgate: {published.message}", err=True)
     threshold = config.setting("fail-on", fail_on, "error")
     failing = threshold != "never" and any(f.severity.rank >= _severity_rank(threshold) for f in result.introduced)
     raise typer.Exit(1 if failing else 0)

@@ -1,11 +1,180 @@
-"""`pomgate diff --format markdown`: the pull-request comment and job summary (filled in below)."""
+"""`pomgate diff --format markdown`: the pull-request comment and the job summary.
+
+Built from the diff's JSON contract, so the comment posted from a `workflow_run` (which only sees
+the JSON artifact of an untrusted run) is the same as the one `diff --comment` posts. Every string
+that comes from the manifests goes through the escaping builders of `pomgate.github.markdown`.
+"""
 
 from __future__ import annotations
 
-from pomgate.diff.compare import DiffResult
-from pomgate.diff.report import headline
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pomgate.github.markdown import code_span, details, escape_inline, link, table
+
+RISK_TITLES = {
+    "became_public": "🔓 became public",
+    "policy_removed": "🚫 policy removed",
+    "policy_widened": "➕ policy widened",
+    "host_takeover": "🔀 host taken over",
+    "tls_skip_verify": "⚠️ TLS not verified",
+    "identity_headers_off": "🪪 identity headers off",
+    "route_removed": "➖ route removed",
+}
+SEVERITY_ICONS = {"error": "❌ error", "warning": "⚠️ warning", "info": "ℹ️ info"}
 
 
-def diff_markdown(result: DiffResult, label: str) -> str:
-    """Placeholder until the safe Markdown builders land: the headline only."""
-    return headline(result, label) + "\n"
+@dataclass(frozen=True)
+class Links:
+    """Where file links point: ``{server}/{repository}/blob/{sha}/{path}#L{line}``."""
+
+    server: str
+    repository: str
+    sha: str
+
+    def to(self, path: str, line: int | None) -> str:
+        anchor = f"#L{line}" if line else ""
+        return f"{self.server.rstrip('/')}/{self.repository}/blob/{self.sha}/{quote(path)}{anchor}"
+
+
+def _route_label(route: dict[str, Any]) -> str:
+    match = next((f" {kind} {route[kind]}" for kind in ("path", "prefix", "regex") if route.get(kind)), "")
+    return code_span(f"{route.get('from', '')}{match}")
+
+
+def _ingress(route: dict[str, Any]) -> str:
+    ingress = route.get("ingress") or {}
+    return code_span(f"{ingress.get('namespace', '')}/{ingress.get('name', '')}")
+
+
+def _upstream(route: dict[str, Any]) -> str:
+    to = route.get("to")
+    return code_span(", ".join(map(str, to))) if isinstance(to, list) and to else ""
+
+
+def _value(value: Any) -> str:
+    return code_span(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
+def _where(finding: dict[str, Any], links: Links | None) -> str:
+    path, line = finding.get("path"), finding.get("line")
+    if not path:
+        return ""
+    text = f"{path}:{line}" if line else str(path)
+    if links is None:
+        return code_span(text)
+    return link(text, links.to(str(path), line if isinstance(line, int) else None))
+
+
+def summary_section(document: dict[str, Any], title: str) -> str:
+    """The headline and the counts table (always first, never dropped)."""
+    counts = document.get("summary") or {}
+    introduced = document.get("findings", {}).get("introduced", [])
+    errors = sum(1 for f in introduced if f.get("severity") == "error")
+    rows = [
+        ["Routes added", str(counts.get("added", 0))],
+        ["Routes removed", str(counts.get("removed", 0))],
+        ["Routes changed", str(counts.get("changed", 0))],
+        ["Risks", str(counts.get("risks", 0))],
+        ["Findings introduced", f"{counts.get('introduced', 0)} ({errors} error(s))"],
+        ["Findings fixed", str(counts.get("fixed", 0))],
+    ]
+    verdict = "❌ This change introduces errors." if errors else "✅ No new errors."
+    if not any(counts.get(k) for k in ("added", "removed", "changed", "introduced", "fixed")):
+        verdict = "No route or finding changes."
+    return f"### {escape_inline(title)}\n\n{verdict}\n\n" + table(["", "Count"], rows)
+
+
+def risks_section(document: dict[str, Any]) -> str | None:
+    risks = document.get("risks") or []
+    if not risks:
+        return None
+    rows = [
+        [RISK_TITLES.get(r.get("kind", ""), escape_inline(str(r.get("kind")))), escape_inline(r.get("detail", ""))]
+        for r in risks
+    ]
+    return "#### Risks\n\n" + table(["Risk", "Detail"], rows)
+
+
+def routes_section(document: dict[str, Any]) -> str | None:
+    rows = []
+    for route in document.get("added") or []:
+        rows.append(["➕ added", _route_label(route), _ingress(route), _upstream(route)])
+    for route in document.get("removed") or []:
+        rows.append(["➖ removed", _route_label(route), _ingress(route), _upstream(route)])
+    for change in document.get("changed") or []:
+        route = change.get("route") or {}
+        fields = ", ".join(escape_inline(str(name)) for name in change.get("fields", []))
+        rows.append(["✏️ changed", _route_label(route), _ingress(route), fields])
+    if not rows:
+        return None
+    return "#### Routes\n\n" + table(["", "Route", "Ingress", "Upstream / fields"], rows)
+
+
+def change_sections(document: dict[str, Any]) -> list[str]:
+    """One collapsible block per changed route: each field before and after."""
+    out = []
+    for change in document.get("changed") or []:
+        route = change.get("route") or {}
+        before, after = change.get("before") or {}, change.get("after") or {}
+        rows = [
+            [
+                code_span(str(name)),
+                _value(before[name]) if name in before else "*(unset)*",
+                _value(after[name]) if name in after else "*(unset)*",
+            ]
+            for name in change.get("fields", [])
+        ]
+        summary = f"{_route_label(route)} in {_ingress(route)}"
+        out.append(details(summary, table(["Field", "Before", "After"], rows)))
+    return out
+
+
+def findings_section(findings: list[dict[str, Any]], title: str, links: Links | None, *, collapsed: bool) -> str | None:
+    if not findings:
+        return None
+    rows = [
+        [
+            SEVERITY_ICONS.get(f.get("severity", ""), escape_inline(str(f.get("severity")))),
+            code_span(str(f.get("rule", ""))),
+            _where(f, links),
+            escape_inline(str(f.get("message", ""))),
+        ]
+        for f in findings
+    ]
+    body = table(["Severity", "Rule", "Where", "Message"], rows)
+    if collapsed:
+        return details(f"{escape_inline(title)} ({len(findings)})", body)
+    return f"#### {escape_inline(title)}\n\n{body}"
+
+
+def diff_sections(
+    document: dict[str, Any], title: str = "pomgate: route changes", links: Links | None = None
+) -> list[str]:
+    """The comment's sections, most important first (a too-long comment drops from the end)."""
+    findings = document.get("findings") or {}
+    sections = [
+        summary_section(document, title),
+        risks_section(document),
+        findings_section(findings.get("introduced") or [], "Findings introduced", links, collapsed=False),
+        routes_section(document),
+        *change_sections(document),
+        findings_section(findings.get("fixed") or [], "Findings fixed", links, collapsed=True),
+    ]
+    return [section for section in sections if section]
+
+
+def markdown_from_json(
+    document: dict[str, Any], title: str = "pomgate: route changes", links: Links | None = None
+) -> str:
+    """The whole Markdown report (no length limit: the job summary and `--format markdown`)."""
+    return "\n\n".join(diff_sections(document, title, links)) + "\n"
+
+
+def diff_markdown(result: Any, label: str) -> str:
+    """`--format markdown` for a computed diff."""
+    from pomgate.diff.compare import diff_json
+
+    return markdown_from_json(diff_json(result), f"pomgate: route changes ({label})")
