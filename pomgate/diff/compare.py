@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pomgate.diff.explain import explain
 from pomgate.findings import Finding, ObjectRef
 from pomgate.pipeline import Analysis
 from pomgate.reports.routes import route_config
@@ -147,6 +148,14 @@ def _where(route: Route) -> str:
     return f"{route.from_url} (Ingress {route.ingress.namespace}/{route.ingress.name})"
 
 
+def _match(route: Route) -> str:
+    for kind in ("path", "prefix", "regex"):
+        value = route.match_value(kind)
+        if value:
+            return f"{kind} {value}"
+    return "for every path"
+
+
 def _has_policy(fields: dict[str, Any]) -> bool:
     return fields.get("policy") is not None or any(fields.get(name) for name in ACCESS_LISTS)
 
@@ -214,15 +223,18 @@ def _entries(value: Any) -> set[str]:
     return set()
 
 
+def _probe_url(route: Route) -> str | None:
+    """A URL the route answers (its exact path or prefix), or None (regex, non-HTTP, wildcard host)."""
+    if not route.from_url.startswith("https://") or "*" in route.from_url:
+        return None
+    if route.match_value("regex"):
+        return None
+    path = route.match_value("path") or route.match_value("prefix") or "/"
+    return route.from_url + (path if path.startswith("/") else "/" + path)
+
+
 def _takeovers(base: Analysis, head: Analysis) -> list[Risk]:
     """A host served (for some path) by a different Ingress than before, or by one more Ingress."""
-
-    def winners(analysis: Analysis) -> dict[tuple[str, str, str, str], Route]:
-        first: dict[tuple[str, str, str, str], Route] = {}
-        for route in analysis.translation.routes:  # Pomerium's matching order
-            key = (route.from_url, *(route.match_value(kind) for kind in ("path", "prefix", "regex")))
-            first.setdefault(key, route)  # type: ignore[arg-type]
-        return first
 
     def servers(analysis: Analysis) -> dict[str, set[ObjectRef]]:
         out: dict[str, set[ObjectRef]] = {}
@@ -231,25 +243,32 @@ def _takeovers(base: Analysis, head: Analysis) -> list[Risk]:
         return out
 
     risks = []
-    old_winners, new_winners = winners(base), winners(head)
-    for key, route in new_winners.items():
-        previous = old_winners.get(key)
-        if previous is not None and previous.ingress != route.ingress:
+    # Probe each base route's own path against the head routes with `explain`'s resolution (the host
+    # group, then the first match in Pomerium's order): another Ingress answering it is a takeover.
+    head_routes = head.translation.routes
+    for before in base.translation.routes:
+        url = _probe_url(before)
+        if url is None:
+            continue
+        found = explain(head_routes, url)
+        winner = found.winner
+        if winner is not None and winner.ingress != before.ingress:
             risks.append(
                 Risk(
                     "host_takeover",
-                    route,
-                    f"{_where(route)} now answers what Ingress {previous.ingress.namespace}/"
-                    f"{previous.ingress.name} answered before",
+                    winner,
+                    f"{url} is now served by Ingress {winner.ingress.namespace}/{winner.ingress.name} "
+                    f"(its route {_match(winner)}), not by Ingress {before.ingress.namespace}/{before.ingress.name} "
+                    "as before",
                 )
             )
     old_servers = servers(base)
     flagged = {(r.route.from_url, r.route.ingress) for r in risks}
     for route in head.translation.routes:
-        before = old_servers.get(route.from_url)
-        if before and route.ingress not in before and (route.from_url, route.ingress) not in flagged:
+        served_by = old_servers.get(route.from_url)
+        if served_by and route.ingress not in served_by and (route.from_url, route.ingress) not in flagged:
             flagged.add((route.from_url, route.ingress))
-            owners = ", ".join(sorted(f"{ref.namespace}/{ref.name}" for ref in before))
+            owners = ", ".join(sorted(f"{ref.namespace}/{ref.name}" for ref in served_by))
             risks.append(
                 Risk(
                     "host_takeover",
