@@ -432,6 +432,7 @@ def diff(
         bool,
         typer.Option("--skip-unchanged", help="Post no new comment when no route or finding changes."),
     ] = False,
+    color: ColorOpt = "auto",
 ) -> None:
     """Show what a change does to Pomerium: routes added, removed and changed, risks, new findings.
 
@@ -507,7 +508,7 @@ def diff(
 
         sys.stdout.write(diff_markdown(result, label))
     else:
-        write_text(result, label, sys.stdout)
+        write_text(result, label, sys.stdout, color=_use_color(color))
     if comment or os.environ.get("GITHUB_ACTIONS") == "true":
         from pomgate.diff.compare import diff_json
         from pomgate.diff.publish import publish

@@ -39,39 +39,49 @@ def _finding_line(finding: Finding) -> str:
     return f"{where}: {finding.severity}: {finding.message}{obj} [{finding.rule}]"
 
 
-def write_text(result: DiffResult, label: str, out: TextIO) -> None:
-    """The plain-text report: risks first, then routes, then findings."""
-    out.write(headline(result, label) + "\n")
+def text_lines(result: DiffResult, label: str) -> list[tuple[str, str]]:
+    """The report as (line, rich style) pairs: risks first, then routes, then findings."""
+    lines: list[tuple[str, str]] = [(headline(result, label), "bold")]
     if result.risks:
-        out.write("\nRisks\n")
-        for risk in result.risks:
-            out.write(f"  ! {risk.kind:<22} {risk.detail}\n")
+        lines += [("", ""), ("Risks", "bold red")]
+        lines += [(f"  ! {risk.kind:<22} {risk.detail}", "red") for risk in result.risks]
     if result.added:
-        out.write("\nAdded routes\n")
-        for route in result.added:
-            out.write(f"  + {route_line(route)}\n")
+        lines += [("", ""), ("Added routes", "bold")]
+        lines += [(f"  + {route_line(route)}", "green") for route in result.added]
     if result.removed:
-        out.write("\nRemoved routes\n")
-        for route in result.removed:
-            out.write(f"  - {route_line(route)}\n")
+        lines += [("", ""), ("Removed routes", "bold")]
+        lines += [(f"  - {route_line(route)}", "red") for route in result.removed]
     if result.changed:
-        out.write("\nChanged routes\n")
+        lines += [("", ""), ("Changed routes", "bold")]
         for change in result.changed:
-            out.write(f"  ~ {route_line(change.after)}\n")
+            lines.append((f"  ~ {route_line(change.after)}", "yellow"))
             for name in change.fields:
                 old = _value(change.old[name]) if name in change.old else "(unset)"
                 new = _value(change.new[name]) if name in change.new else "(unset)"
-                out.write(f"      {name}: {old} -> {new}\n")
+                lines.append((f"      {name}: {old} -> {new}", ""))
     if result.introduced:
-        out.write("\nFindings introduced\n")
-        for finding in result.introduced:
-            out.write(f"  {_finding_line(finding)}\n")
+        lines += [("", ""), ("Findings introduced", "bold")]
+        lines += [(f"  {_finding_line(f)}", "red" if f.severity.value == "error" else "") for f in result.introduced]
     if result.fixed:
-        out.write("\nFindings fixed\n")
-        for finding in result.fixed:
-            out.write(f"  {_finding_line(finding)}\n")
+        lines += [("", ""), ("Findings fixed", "bold")]
+        lines += [(f"  {_finding_line(f)}", "green") for f in result.fixed]
     if not result.has_changes:
-        out.write("No route or finding changes.\n")
+        lines.append(("No route or finding changes.", ""))
+    return lines
+
+
+def write_text(result: DiffResult, label: str, out: TextIO, *, color: bool = False) -> None:
+    """The text report; styled with rich when ``color``."""
+    lines = text_lines(result, label)
+    if not color:
+        out.writelines(line + "\n" for line, _style in lines)
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
+    for line, style in lines:
+        console.print(Text(line, style=style))
 
 
 def write_json(result: DiffResult, out: TextIO) -> None:

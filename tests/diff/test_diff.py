@@ -144,3 +144,10 @@ def test_usage_errors_exit_2(repo: Path) -> None:
         [sys.executable, "-m", "pomgate", "diff", "--base", "HEAD"], cwd="/", capture_output=True, text=True
     )
     assert outside.returncode == 2 and "not inside a git repository" in outside.stderr
+
+
+def test_text_report_is_coloured_only_when_asked(repo: Path) -> None:
+    plain = run_diff(repo, "--base", "HEAD~1", "--head", "HEAD", "--color", "never")
+    assert "\x1b[" not in plain.stdout and plain.stdout.startswith("pomgate diff HEAD~1..HEAD:")
+    coloured = run_diff(repo, "--base", "HEAD~1", "--head", "HEAD", "--color", "always")
+    assert "\x1b[" in coloured.stdout and "became_public" in coloured.stdout
