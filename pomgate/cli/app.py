@@ -384,15 +384,23 @@ def comment(
     except (OSError, ValueError) as err:
         typer.echo(f"pomgate: error: {err}", err=True)
         raise typer.Exit(2) from None
-    result = publish(
-        document,
-        mode=comment_mode,
-        key=comment_key,
-        skip_unchanged=skip_unchanged,
-        pr_number=number,
-        head_sha=head_sha,
-    )
+    from pomgate.github.api import GitHubError
+
+    try:
+        result = publish(
+            document,
+            mode=comment_mode,
+            key=comment_key,
+            skip_unchanged=skip_unchanged,
+            pr_number=number,
+            head_sha=head_sha,
+        )
+    except GitHubError as err:
+        typer.echo(f"pomgate: error: could not comment: {err}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"pomgate: {result.message}", err=True)
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -512,10 +520,15 @@ def diff(
     if comment or os.environ.get("GITHUB_ACTIONS") == "true":
         from pomgate.diff.compare import diff_json
         from pomgate.diff.publish import publish
+        from pomgate.github.api import GitHubError
 
-        published = publish(
-            diff_json(result), comment=comment, mode=comment_mode, key=comment_key, skip_unchanged=skip_unchanged
-        )
+        try:
+            published = publish(
+                diff_json(result), comment=comment, mode=comment_mode, key=comment_key, skip_unchanged=skip_unchanged
+            )
+        except GitHubError as err:
+            typer.echo(f"pomgate: error: could not comment: {err}", err=True)
+            raise typer.Exit(1) from None
         typer.echo(f"pomgate: {published.message}", err=True)
     threshold = config.setting("fail-on", fail_on, "error")
     failing = threshold != "never" and any(f.severity.rank >= _severity_rank(threshold) for f in result.introduced)

@@ -28,6 +28,7 @@ class PublishResult:
 
     commented: bool
     message: str
+    refused: bool = False  # the pull request is not at the expected head commit
 
 
 def has_changes(document: Mapping[str, Any]) -> bool:
@@ -79,7 +80,9 @@ def publish(
     if head_sha is not None:
         actual = api.pull_request_head_sha(context.repository, number)
         if actual != head_sha:
-            return PublishResult(False, f"not commenting: pull request #{number} is at {actual}, not {head_sha}")
+            return PublishResult(
+                False, f"not commenting: pull request #{number} is at {actual}, not {head_sha}", refused=True
+            )
     body = fit_comment(diff_sections(dict(document), links=links), note=TRUNCATION_NOTE)
     try:
         if skip_unchanged and not has_changes(document):

@@ -142,3 +142,44 @@ def test_a_hostile_pull_request_cannot_change_the_comment_structure(repo: Path) 
                 assert "@octocat" not in child.content and "@team" not in child.content
     assert "\u202e" not in body
     assert "octocat" in body and "onerror" in body  # the hostile values are shown, as inert text
+
+
+def test_workflow_run_comment_from_a_json_artifact(repo: Path, tmp_path: Path) -> None:  # noqa: F811
+    report = subprocess.run(
+        [sys.executable, "-m", "pomgate", "diff", "--base", "HEAD~1", "--head", "HEAD", "-f", "json", "--no-cache"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    ).stdout
+    artifact = tmp_path / "pomgate.json"
+    artifact.write_text(report)
+    head = git(repo, "rev-parse", "HEAD")
+    with serve(FakeGitHub()) as fake:
+        fake.heads[(REPO, 42)] = head
+        env = actions_env(repo, fake)
+        env["GITHUB_EVENT_NAME"] = "workflow_run"
+        (repo.parent / "event.json").write_text(json.dumps({"workflow_run": {"head_sha": head, "pull_requests": []}}))
+
+        def comment(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "pomgate", "comment", "--diff-json", str(artifact), *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+
+        done = comment("--pr", "42", "--head-sha", head)
+        assert done.returncode == 0, done.stderr
+        body = fake.comments[(REPO, 42)][0]["body"]
+        assert body.startswith(marker("pomgate")) and "became public" in body
+        assert [(r.method, r.path) for r in fake.requests][:2] == [
+            ("GET", f"/repos/{REPO}/pulls/42"),
+            ("GET", f"/repos/{REPO}/issues/42/comments"),
+        ]
+        stale = comment("--pr", "42", "--head-sha", "0" * 40)
+        assert stale.returncode == 1 and "not commenting: pull request #42 is at" in stale.stderr
+        assert comment("--pr", "42; rm -rf /").returncode == 2
+        artifact.write_text('{"added": "not a list"}')
+        broken = comment("--pr", "42")
+        assert broken.returncode == 2 and "added must be a list" in broken.stderr
