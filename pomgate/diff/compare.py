@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from pomgate.diff.explain import explain
+from pomgate.diff.explain import RouteTable
 from pomgate.findings import Finding, ObjectRef
 from pomgate.pipeline import Analysis
 from pomgate.reports.routes import route_config
@@ -245,12 +246,24 @@ def _takeovers(base: Analysis, head: Analysis) -> list[Risk]:
     risks = []
     # Probe each base route's own path against the head routes with `explain`'s resolution (the host
     # group, then the first match in Pomerium's order): another Ingress answering it is a takeover.
-    head_routes = head.translation.routes
+    head_table, base_table = RouteTable(head.translation.routes), RouteTable(base.translation.routes)
+
+    def signature(table: RouteTable, pattern: str | None) -> list[tuple[Any, ...]]:
+        group = table.groups.get(pattern, []) if pattern else []
+        return [
+            (r.key, r.ingress, r.from_url, r.match_value("path"), r.match_value("prefix"), r.match_value("regex"))
+            for r in group
+        ]
+
     for before in base.translation.routes:
         url = _probe_url(before)
         if url is None:
             continue
-        found = explain(head_routes, url)
+        host = (urlsplit(url).hostname or "").lower()
+        head_group, base_group = head_table.group_for(host), base_table.group_for(host)
+        if head_group == base_group and signature(head_table, head_group) == signature(base_table, base_group):
+            continue  # this host's routes did not change: nobody took anything over
+        found = head_table.resolve(url)
         winner = found.winner
         if winner is not None and winner.ingress != before.ingress:
             risks.append(

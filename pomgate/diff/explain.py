@@ -37,22 +37,6 @@ class Explanation:
     shadowed: list[Route] = field(default_factory=list)
 
 
-def _host_matches(pattern: str, host: str) -> bool:
-    if pattern == "*":
-        return True
-    if pattern.startswith("*."):
-        return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
-    return pattern == host
-
-
-def _specificity(pattern: str) -> tuple[int, int]:
-    if pattern == "*":
-        return (0, 0)
-    if pattern.startswith("*"):
-        return (1, len(pattern))
-    return (2, len(pattern))
-
-
 def path_matches(route: Route, path: str) -> bool:
     """Whether ``route`` matches the request path (exact `path`, string `prefix`, whole-path `regex`)."""
     if route.match_value("path"):
@@ -69,31 +53,52 @@ def path_matches(route: Route, path: str) -> bool:
     return True
 
 
+class RouteTable:
+    """Routes grouped by host pattern, built once and resolved many times (a diff probes every route)."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self.groups: dict[str, list[Route]] = {}
+        for route in routes:  # already in Pomerium's order, which each group keeps
+            route_parts = urlsplit(route.from_url)
+            if route_parts.scheme != "https":
+                continue  # TCP/UDP/SSH tunnels are not reached by URL
+            pattern = (route_parts.hostname or "").lower() or "*"
+            if "*" in route_parts.netloc:
+                pattern = route_parts.netloc.lower()
+            self.groups.setdefault(pattern, []).append(route)
+
+    def group_for(self, host: str) -> str | None:
+        """The host pattern whose routes a request for ``host`` uses: exact, longest wildcard, then ``*``."""
+        if host in self.groups:
+            return host
+        labels = host.split(".")
+        for index in range(1, len(labels)):
+            pattern = "*." + ".".join(labels[index:])
+            if pattern in self.groups:
+                return pattern
+        return "*" if "*" in self.groups else None
+
+    def resolve(self, url: str) -> Explanation:
+        """Which route serves ``url``, and what it shadows."""
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ExplainError(f"{url!r} is not an http(s) URL with a host")
+        host, path = parts.hostname.lower(), parts.path or "/"
+        found = Explanation(url, host, path)
+        pattern = self.group_for(host)
+        if pattern is None:
+            return found
+        found.group_host = pattern
+        found.group = self.groups[pattern]
+        matching = [route for route in found.group if path_matches(route, path)]
+        if matching:
+            found.winner, found.shadowed = matching[0], matching[1:]
+        return found
+
+
 def explain(routes: list[Route], url: str) -> Explanation:
     """Resolve ``url`` against ``routes`` (already in Pomerium's order)."""
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ExplainError(f"{url!r} is not an http(s) URL with a host")
-    host, path = parts.hostname.lower(), parts.path or "/"
-    found = Explanation(url, host, path)
-    by_pattern: dict[str, list[Route]] = {}
-    for route in routes:
-        route_parts = urlsplit(route.from_url)
-        if route_parts.scheme != "https":
-            continue  # TCP/UDP/SSH tunnels are not reached by URL
-        pattern = (route_parts.hostname or "").lower() or "*"
-        if "*" in route_parts.netloc:
-            pattern = route_parts.netloc.lower()
-        by_pattern.setdefault(pattern, []).append(route)
-    candidates = sorted((p for p in by_pattern if _host_matches(p, host)), key=_specificity, reverse=True)
-    if not candidates:
-        return found
-    found.group_host = candidates[0]
-    found.group = by_pattern[found.group_host]
-    matching = [route for route in found.group if path_matches(route, path)]
-    if matching:
-        found.winner, found.shadowed = matching[0], matching[1:]
-    return found
+    return RouteTable(routes).resolve(url)
 
 
 def policy_text(fields: dict[str, Any]) -> str:
