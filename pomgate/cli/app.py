@@ -133,6 +133,7 @@ def _analyze(
         config=config,
         cache=cache,
         focus=focus,
+        wait_for_cache=False,  # the cache writer finishes after we exit; output is not held up for it
     )
     missing = [f for f in analysis.findings if f.rule == "input/not-found"]
     if missing:

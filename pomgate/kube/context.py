@@ -104,10 +104,8 @@ def summarize(obj: ManifestObject) -> ObjectSummary:
     return ObjectSummary(tuple(provides), tuple(needs), (), False, obj.kind == "IngressClass")
 
 
-def select_context(objects: list[ManifestObject], focus_paths: Iterable[str]) -> list[ManifestObject]:
-    """The objects (in input order) an analysis reporting on ``focus_paths`` needs."""
-    focus = set(focus_paths)
-    summaries = [summarize(obj) for obj in objects]
+def select_indices(summaries: list[ObjectSummary], paths: list[str], focus: set[str]) -> set[int]:
+    """Indices of the objects (given by summary and file) an analysis reporting on ``focus`` needs."""
     providers: dict[Key, list[int]] = {}
     by_host: dict[str, list[int]] = {}
     issuer_users: dict[Key, list[int]] = {}
@@ -120,7 +118,7 @@ def select_context(objects: list[ManifestObject], focus_paths: Iterable[str]) ->
             if key[0] in ("Issuer", "ClusterIssuer"):
                 issuer_users.setdefault(key, []).append(index)
     chosen: set[int] = {i for i, s in enumerate(summaries) if s.always}
-    roots = [i for i, obj in enumerate(objects) if obj.origin.path in focus]
+    roots = [i for i, path in enumerate(paths) if path in focus]
     pulled: list[int] = []
     for index in roots:
         summary = summaries[index]
@@ -133,7 +131,29 @@ def select_context(objects: list[ManifestObject], focus_paths: Iterable[str]) ->
         summary = summaries[index]
         for key in (*summary.needs, summary.provides[0]):
             chosen.update(providers.get(key, ()))
+    return chosen
+
+
+def select_context(objects: list[ManifestObject], focus_paths: Iterable[str]) -> list[ManifestObject]:
+    """The objects (in input order) an analysis reporting on ``focus_paths`` needs."""
+    chosen = select_indices([summarize(obj) for obj in objects], [obj.origin.path for obj in objects], set(focus_paths))
     return [objects[i] for i in sorted(chosen)]
+
+
+def summarize_file(objects: list[ManifestObject]) -> list[ObjectSummary]:
+    """The index the scan cache keeps per file: one summary per object."""
+    return [summarize(obj) for obj in objects]
+
+
+def select_files(indexed: list[tuple[str, list[ObjectSummary]]], focus_paths: Iterable[str]) -> set[str]:
+    """The files holding an object that an analysis reporting on ``focus_paths`` needs."""
+    summaries: list[ObjectSummary] = []
+    paths: list[str] = []
+    for path, file_summaries in indexed:
+        summaries.extend(file_summaries)
+        paths.extend(path for _ in file_summaries)
+    chosen = select_indices(summaries, paths, set(focus_paths))
+    return {paths[i] for i in chosen} | set(focus_paths)
 
 
 def affected_paths(

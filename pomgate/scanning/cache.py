@@ -1,13 +1,15 @@
 """A content-keyed cache of scanned files, so unchanged files are not parsed again.
 
 One pack file per cache folder maps each display path to the hash of the file's bytes, the default
-namespace it was read with, and the pickled objects and findings. A file whose bytes, path and
-namespace match is taken from the pack; anything else is parsed and replaces the entry.
+namespace it was read with, the pickled objects and findings, and a small index of the objects
+(what they provide and need), so a focused run can pick the files it needs without unpickling
+the rest. A file whose bytes, path and namespace match is taken from the pack; anything else is
+parsed and replaces the entry.
 
 Writing the pack means pickling every new entry, which costs about as much as parsing. On POSIX
-it is done in a forked child while the parent goes on translating (the second core), and `wait`
-joins it before the process exits. The pack is replaced atomically, so a crash or a concurrent run
-leaves either the old or the new pack, never a torn one.
+it is done in a forked child while the parent goes on translating (the second core); the child
+lets go of the output streams, so the command may exit before it is done. The pack is replaced
+atomically, so a crash or a concurrent run leaves either the old or the new pack, never a torn one.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pomgate.findings import Finding
 from pomgate.scanning.manifest import ManifestObject
 
 #: Bump when the pickled shape of ManifestObject/Finding or the loader's reading changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PACK_NAME = "scan.pack"
 CACHE_DIR_NAME = ".pomgate_cache"
 ENV_CACHE_DIR = "POMGATE_CACHE_DIR"
@@ -59,6 +61,7 @@ class _Entry:
     namespace: str
     payload: bytes | None = None  # pickled (objects, findings); None until pickled
     value: tuple[list[ManifestObject], list[Finding]] | None = None
+    index: Any = None  # a small summary of the file's objects, readable without unpickling the payload
 
 
 @dataclass
@@ -85,7 +88,8 @@ class ScanCache:
         if header != _HEADER or not isinstance(entries, dict):
             return cache
         cache.entries = {
-            path: _Entry(digest, namespace, payload) for path, (digest, namespace, payload) in entries.items()
+            path: _Entry(digest, namespace, payload, None, index)
+            for path, (digest, namespace, payload, index) in entries.items()
         }
         return cache
 
@@ -105,11 +109,32 @@ class ScanCache:
         return objects, findings
 
     def put(
-        self, path: str, digest: bytes, namespace: str, objects: list[ManifestObject], findings: list[Finding]
+        self,
+        path: str,
+        digest: bytes,
+        namespace: str,
+        objects: list[ManifestObject],
+        findings: list[Finding],
+        index: Any = None,
     ) -> None:
-        """Record a freshly parsed file (pickled when the pack is written)."""
-        self.entries[path] = _Entry(digest, namespace, None, (objects, findings))
+        """Record a freshly parsed file (pickled when the pack is written) and its optional index."""
+        self.entries[path] = _Entry(digest, namespace, None, (objects, findings), index)
         self.dirty = True
+
+    def index_of(self, path: str, digest: bytes, namespace: str) -> Any:
+        """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
+        entry = self.entries.get(path)
+        if entry is None or entry.digest != digest or entry.namespace != namespace or entry.payload is None:
+            return None
+        self.used.add(path)
+        return entry.index
+
+    def set_index(self, path: str, index: Any) -> None:
+        """Attach an index to an entry that has none yet (written with the pack)."""
+        entry = self.entries.get(path)
+        if entry is not None and entry.index is None:
+            entry.index = index
+            self.dirty = True
 
     def save(self, *, background: bool = True) -> None:
         """Write the pack if anything changed; in a forked child when ``background`` and POSIX allow it."""
@@ -127,6 +152,10 @@ class ScanCache:
                 return
             code = 0
             try:
+                # Let go of the parent's output: whoever reads it (pre-commit, a pipe) need not wait for us.
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for stream in (0, 1, 2):
+                    os.dup2(devnull, stream)
                 self._write()
             except BaseException:
                 code = 1
@@ -135,7 +164,7 @@ class ScanCache:
         self._write()
 
     def wait(self) -> None:
-        """Join a background writer (call before the process exits)."""
+        """Join a background writer (library use; the CLI lets it finish on its own after exiting)."""
         if self._writer is not None:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self._writer, 0)
@@ -146,12 +175,12 @@ class ScanCache:
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Automatically created by pomgate.\n*\n", encoding="utf-8")
-        packed: dict[str, tuple[bytes, str, bytes]] = {}
+        packed: dict[str, tuple[bytes, str, bytes, Any]] = {}
         for path, entry in self.entries.items():
             payload = entry.payload
             if payload is None:
                 payload = pickle.dumps(entry.value, protocol=pickle.HIGHEST_PROTOCOL)
-            packed[path] = (entry.digest, entry.namespace, payload)
+            packed[path] = (entry.digest, entry.namespace, payload, entry.index)
         handle, temporary = tempfile.mkstemp(prefix=".scan-", dir=self.folder)
         try:
             with os.fdopen(handle, "wb") as out:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +99,70 @@ def scan(
     with _gc_paused():
         for item in inputs:
             _scan_input(item, default_namespace, stdin_text, result, cache)
+    return result
+
+
+def scan_selected(
+    paths: Sequence[str],
+    *,
+    default_namespace: str,
+    cache: ScanCache,
+    indexer: Callable[[list[ManifestObject]], Any],
+    choose: Callable[[list[tuple[str, Any]]], set[str]],
+) -> ScanResult:
+    """Read every file, but load the objects of only the files ``choose`` picks from their indexes.
+
+    ``indexer`` summarises a file's objects; the cache keeps that index beside the pickled objects,
+    so an unchanged file costs a read and a hash, not an unpickle. The result holds the objects and
+    findings of the chosen files (in input order) and the names of all files.
+    """
+    inputs, findings = discover(paths)
+    result = ScanResult(findings=findings)
+    indexed: list[tuple[str, Any]] = []
+    contents: dict[str, bytes | str] = {}
+    loaded: dict[str, tuple[list[ManifestObject], list[Finding]]] = {}
+    with _gc_paused():
+        for item in inputs:
+            if item.fs_path is None:
+                continue  # stdin is not offered to the hook
+            try:
+                with open(item.fs_path, "rb") as handle:
+                    content = handle.read()
+            except OSError as error:
+                result.findings.append(
+                    Finding(
+                        "input/unreadable",
+                        Severity.ERROR,
+                        f"{item.display_path}: cannot read file ({error.strerror or error})",
+                        path=item.display_path,
+                    )
+                )
+                continue
+            path = item.display_path
+            result.files.append(path)
+            contents[path] = content
+            digest = content_hash(content)
+            index = cache.index_of(path, digest, default_namespace)
+            if index is None:
+                cached = cache.get(path, digest, default_namespace)
+                if cached is None:
+                    cached = scan_text(content, path, default_namespace)
+                    cache.put(path, digest, default_namespace, *cached, index=indexer(cached[0]))
+                else:
+                    cache.set_index(path, indexer(cached[0]))
+                loaded[path] = cached
+                index = indexer(cached[0])
+            indexed.append((path, index))
+        wanted = choose(indexed)
+        for path, _index in indexed:
+            if path not in wanted:
+                continue
+            found = loaded.get(path) or cache.get(path, content_hash(contents[path]), default_namespace)
+            if found is None:  # a damaged entry: parse again
+                found = scan_text(contents[path], path, default_namespace)
+            result.objects.extend(found[0])
+            result.findings.extend(found[1])
+            result.sources[path] = contents[path]
     return result
 
 

@@ -100,3 +100,20 @@ def test_a_damaged_pack_is_ignored(tmp_path: Path) -> None:
     cache = ScanCache.open(tmp_path / "cache")
     assert finding_dicts(tmp_path / "repo", None, cache) == finding_dicts(tmp_path / "repo", None)
     assert (tmp_path / "cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_focus_with_the_cache_loads_only_the_needed_files_and_matches(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    write_repo(root)
+    full = finding_dicts(root, None)
+    files = sorted(str(p) for p in root.rglob("*.yaml"))
+    rng = random.Random(9)
+    for round_number in range(12):
+        focus = set(rng.sample(files, rng.randint(1, 3)))
+        cache = ScanCache.open(tmp_path / "cache")
+        got = finding_dicts(root, focus, cache)
+        assert got == [f for f in full if f["path"] in focus], sorted(focus)
+        if round_number >= 2:  # warm, with indexes: unchanged files are not unpickled unless needed
+            assert cache.misses == 0
+            assert cache.hits < len(files)
