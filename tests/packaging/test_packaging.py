@@ -42,6 +42,8 @@ def test_wheel_has_the_package_examples_docs_and_version(dist: Path) -> None:
                 assert data + path.relative_to(PROJECT).as_posix() in names, path
     metadata = zipfile.ZipFile(wheel).read(f"pomgate-{pomgate.__version__}.dist-info/METADATA").decode()
     assert f"\nVersion: {pomgate.__version__}\n" in metadata
+    entry_points = zipfile.ZipFile(wheel).read(f"pomgate-{pomgate.__version__}.dist-info/entry_points.txt").decode()
+    assert "pomgate = pomgate.cli.app:main" in entry_points  # the console script
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
 
 
@@ -66,6 +68,7 @@ def test_installed_wheel_reports_its_version(dist: Path, tmp_path: Path) -> None
         env=env,
         cwd=tmp_path,
     )
+    assert done.returncode == 0, done.stdout + done.stderr
     assert str(target) in done.stdout.splitlines()[0]
     assert pomgate.__version__ in done.stdout
 
