@@ -716,6 +716,15 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
+def _register_controller() -> None:
+    from pomgate.cli.controller_command import controller
+
+    app.command("controller")(controller)
+
+
+_register_controller()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

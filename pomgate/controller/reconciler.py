@@ -1,0 +1,198 @@
+"""Live routes: translate the Ingresses a change affects and keep Pomerium's config current.
+
+No I/O. `Reconciler.reconcile` runs the shared translator (`translate_ingress`, the code path of
+`pomgate check` and `render`) on some Ingresses, replaces their routes in the route table and says
+what happened to each; `Reconciler.document` renders the whole config. Like upstream
+(controller.md §4, §7): a failing Ingress keeps its last good routes during a run, and the initial
+sync rebuilds everything from scratch, so after a restart a failing Ingress has none.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pomgate.controller.livestate import IngressKey, LiveState
+from pomgate.reports.routes import route_config
+from pomgate.translation.options import TranslateOptions
+from pomgate.translation.translator import translate_ingress
+
+HEADER = "# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
+
+#: Event texts, as the seed documentation shows them (controller.md §5).
+UPDATED_MESSAGE = "updated pomerium configuration"
+UPSERT_PREFIX = "upsert routes: "
+
+
+@dataclass
+class IngressReport:
+    """What one reconcile did to one Ingress (the runner turns it into an event and a status)."""
+
+    key: IngressKey
+    #: updated | failed | removed (deleted or not managed; no event)
+    state: str
+    uid: str = ""
+    resource_version: str = ""
+    error: str | None = None
+    routes: int = 0
+
+    @property
+    def event_message(self) -> str:
+        """The event text: `updated pomerium configuration` or the error chain."""
+        if self.error is None:
+            return UPDATED_MESSAGE
+        if self.error.startswith(("parsing ingress: ", "config validation: ", "indexing new routes: ")):
+            return UPSERT_PREFIX + self.error
+        return self.error
+
+
+@dataclass
+class _Entry:
+    sort_key: tuple[Any, ...]
+    line: str
+
+
+@dataclass
+class _Applied:
+    """The routes and certificates of one Ingress that are in the config."""
+
+    entries: list[_Entry]
+    certificates: dict[str, str] = field(default_factory=dict)  # "ns/name" -> JSON line
+
+
+class Reconciler:
+    """Route table of the live cluster, one Ingress at a time."""
+
+    def __init__(
+        self,
+        options: TranslateOptions,
+        *,
+        base_config: Mapping[str, Any] | None = None,
+        status_service: tuple[str, str] | None = None,
+    ) -> None:
+        self.options = options
+        self.state = LiveState(options, status_service)
+        self._applied: dict[IngressKey, _Applied] = {}
+        self._base_text, self._base_routes, self._base_certificates = _split_base(base_config or {})
+
+    # ------------------------------------------------------------------ translation
+    def reconcile(self, keys: Iterable[IngressKey], *, keep_last_good: bool = True) -> list[IngressReport]:
+        """Translate the Ingresses ``keys`` again; replace their routes in the table."""
+        reports: list[IngressReport] = []
+        state = self.state
+        for key in sorted(set(keys)):
+            live = state.ingresses.get(key)
+            if live is None:
+                self._applied.pop(key, None)
+                reports.append(IngressReport(key, "removed"))
+                continue
+            outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
+            report = IngressReport(key, "updated", uid=live.uid, resource_version=live.resource_version)
+            if not outcome.managed:
+                self._applied.pop(key, None)
+                report.state = "removed"
+                report.error = outcome.unmanaged_reason
+            elif outcome.error is not None:
+                report.state = "failed"
+                report.error = outcome.error
+                if not keep_last_good:
+                    self._applied.pop(key, None)
+            else:
+                applied = _Applied(
+                    [
+                        _Entry(route.sort_key(), _json_line(route_config(route, show_secrets=True)))
+                        for route in outcome.routes
+                    ]
+                )
+                applied.certificates = self._certificates(live.typed.model.spec, key[0])
+                self._applied[key] = applied
+                report.routes = len(outcome.routes)
+            reports.append(report)
+        return reports
+
+    def full_sync(self) -> list[IngressReport]:
+        """Rebuild the table from scratch from every Ingress (startup, after a relist)."""
+        self._applied.clear()
+        return self.reconcile(list(self.state.ingresses), keep_last_good=False)
+
+    def _certificates(self, spec: Any, namespace: str) -> dict[str, str]:
+        """`kubernetes.io/tls` Secrets of ``spec.tls`` as config.yaml certificates (base64 PEM)."""
+        found: dict[str, str] = {}
+        for tls in spec.tls if spec is not None else ():
+            typed = self.state.inventory.secrets.get((namespace, tls.secretName))
+            if typed is None or typed.model.effective_type != "kubernetes.io/tls":
+                continue
+            data, _bad = typed.model.decoded_data()
+            cert, key = data.get("tls.crt"), data.get("tls.key")
+            if cert and key:
+                found[f"{namespace}/{tls.secretName}"] = _json_line(
+                    {"cert": base64.b64encode(cert).decode(), "key": base64.b64encode(key).decode()}
+                )
+        return found
+
+    # ------------------------------------------------------------------ output
+    def applied_keys(self) -> list[IngressKey]:
+        """The Ingresses whose routes are in the config."""
+        return list(self._applied)
+
+    @property
+    def route_count(self) -> int:
+        return sum(len(applied.entries) for applied in self._applied.values())
+
+    def document(self) -> bytes:
+        """The whole config.yaml: the base config, then `routes` (Pomerium's order), then `certificates`.
+
+        Each route is one line in JSON flow style (valid YAML), so the file diffs per route and is
+        cheap to rebuild from the per-Ingress lines that a change did not touch.
+        """
+        entries = [entry for applied in self._applied.values() for entry in applied.entries]
+        entries.sort(key=lambda entry: entry.sort_key)
+        parts = [HEADER, self._base_text]
+        lines = self._base_routes + [entry.line for entry in entries]
+        parts.append(_yaml_list("routes", lines))
+        certificates: dict[str, str] = {}
+        for applied in self._applied.values():
+            certificates.update(applied.certificates)
+        cert_lines = self._base_certificates + [certificates[name] for name in sorted(certificates)]
+        if cert_lines:
+            parts.append(_yaml_list("certificates", cert_lines))
+        return "".join(parts).encode("utf-8")
+
+
+def _json_line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _yaml_list(key: str, lines: list[str]) -> str:
+    if not lines:
+        return f"{key}: []\n"
+    return f"{key}:\n" + "".join(f"- {line}\n" for line in lines)
+
+
+def _split_base(base: Mapping[str, Any]) -> tuple[str, list[str], list[str]]:
+    """The base config without `routes`/`certificates` as YAML, and those two as JSON lines."""
+    rest = {key: value for key, value in base.items() if key not in ("routes", "certificates")}
+    routes = [_json_line(route) for route in base.get("routes") or []]
+    certificates = [_json_line(cert) for cert in base.get("certificates") or []]
+    text = ""
+    if rest:
+        import yaml
+
+        text = yaml.safe_dump(rest, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+    return text, routes, certificates
+
+
+def check_base_config(document: Any, where: str) -> dict[str, Any]:
+    """A base config must be a mapping whose `routes`/`certificates` (if any) are lists of mappings."""
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ValueError(f"{where}: a Pomerium config must be a mapping, got {type(document).__name__}")
+    for key in ("routes", "certificates"):
+        value = document.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, dict) for v in value)):
+            raise ValueError(f"{where}: `{key}` must be a list of mappings")
+    return dict(document)

@@ -1,0 +1,333 @@
+"""The controller's pure core: live state, dependency tracking, route table and config document."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pomgate.controller.livestate import LiveState
+from pomgate.controller.output import write_atomically
+from pomgate.controller.reconciler import Reconciler, check_base_config
+from pomgate.kube.inventory import build_inventory
+from pomgate.reports.routes import routes_config
+from pomgate.scanning.manifest import ManifestObject, Origin
+from pomgate.translation.dependencies import Dependency
+from pomgate.translation.options import TranslateOptions
+from pomgate.translation.translator import translate
+
+LIVE = TranslateOptions(assumed_ingress_class=None, live=True)
+
+
+def ingress_class(name: str = "pomerium", controller: str = "pomerium.io/ingress-controller") -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": controller},
+    }
+
+
+def service(name: str, namespace: str = "default", **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "resourceVersion": "1"},
+        "spec": {"ports": [{"port": 80, "name": "http"}], **spec},
+    }
+
+
+def endpoints(name: str, namespace: str = "default") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": name, "namespace": namespace},
+        "subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 8080, "name": "http"}]}],
+    }
+
+
+def tls_secret(name: str, namespace: str = "default") -> dict[str, Any]:
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": base64.b64encode(pem.encode()).decode(), "tls.key": base64.b64encode(b"KEY").decode()},
+    }
+
+
+def ingress(
+    name: str,
+    host: str,
+    backend: str,
+    namespace: str = "default",
+    annotations: dict[str, str] | None = None,
+    tls: str | None = None,
+    uid: str = "uid-1",
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "ingressClassName": "pomerium",
+        "rules": [
+            {
+                "host": host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": backend, "port": {"name": "http"}}},
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    if tls:
+        spec["tls"] = [{"hosts": [host], "secretName": tls}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": uid,
+            "resourceVersion": "7",
+            "annotations": annotations or {"ingress.pomerium.io/allow_any_authenticated_user": "true"},
+        },
+        "spec": spec,
+    }
+
+
+def feed(reconciler: Reconciler, *objects: dict[str, Any], event: str = "ADDED") -> set[tuple[str, str]]:
+    affected: set[tuple[str, str]] = set()
+    for obj in objects:
+        affected |= reconciler.state.apply(obj["kind"], event, obj).ingresses
+    return affected
+
+
+def routes_of(document: bytes) -> list[dict[str, Any]]:
+    parsed = yaml.safe_load(document)
+    assert isinstance(parsed, dict)
+    routes = parsed["routes"]
+    assert isinstance(routes, list)
+    return routes
+
+
+def test_the_document_holds_exactly_what_the_shared_translator_renders() -> None:
+    objects = [
+        ingress_class(),
+        service("app"),
+        endpoints("app"),
+        service("api"),
+        endpoints("api"),
+        ingress("a", "a.example.com", "app"),
+        ingress(
+            "b",
+            "b.example.com",
+            "api",
+            annotations={"ingress.pomerium.io/policy": "allow:\n  or:\n  - domain:\n      is: example.com\n"},
+        ),
+    ]
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, *objects)
+    reports = reconciler.full_sync()
+    assert [(r.key, r.state) for r in reports] == [(("default", "a"), "updated"), (("default", "b"), "updated")]
+
+    manifests = [
+        ManifestObject(
+            o["apiVersion"],
+            o["kind"],
+            o["metadata"]["name"],
+            o["metadata"].get("namespace", ""),
+            o,
+            Origin("cluster", 0, 1),
+        )
+        for o in objects
+    ]
+    inventory, _ = build_inventory(manifests)
+    offline = routes_config(translate(inventory, LIVE).routes, show_secrets=True)["routes"]
+    assert routes_of(reconciler.document()) == offline
+    assert len(offline) == 2
+
+
+def test_a_missing_service_fails_the_ingress_and_creating_it_retries() -> None:
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, ingress_class(), ingress("web", "web.example.com", "web"))
+    [report] = reconciler.full_sync()
+    assert report.state == "failed"
+    assert report.event_message.startswith("services: rule host=web.example.com path=/ refers to service default/web")
+    assert 'services "web" not found' in report.event_message
+    assert routes_of(reconciler.document()) == []
+
+    assert feed(reconciler, service("web")) == {("default", "web")}  # the Ingress looked it up, so it retries
+    [report] = reconciler.reconcile({("default", "web")})
+    assert report.state == "failed" and 'endpoints "web" not found' in report.event_message
+    assert feed(reconciler, endpoints("web")) == {("default", "web")}
+    [report] = reconciler.reconcile({("default", "web")})
+    assert report.state == "updated" and report.event_message == "updated pomerium configuration"
+    assert [r["from"] for r in routes_of(reconciler.document())] == ["https://web.example.com"]
+
+
+def test_a_broken_update_keeps_the_last_good_routes_until_a_full_sync() -> None:
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, ingress_class(), service("web"), endpoints("web"), ingress("web", "web.example.com", "web"))
+    reconciler.full_sync()
+    good = routes_of(reconciler.document())
+    broken = ingress(
+        "web",
+        "web.example.com",
+        "web",
+        annotations={"ingress.pomerium.io/policy": "allow:\n  maybe:\n  - email:\n      is: a@b.c\n"},
+    )
+    assert feed(reconciler, broken, event="MODIFIED") == {("default", "web")}
+    [report] = reconciler.reconcile({("default", "web")})
+    assert report.state == "failed"
+    assert report.event_message.startswith("upsert routes: parsing ingress: annotations: applying policy annotations: ")
+    assert 'unsupported conditional "maybe"' in report.event_message
+    assert routes_of(reconciler.document()) == good  # last known good stays in effect
+    reconciler.full_sync()  # a restart rebuilds from scratch: the broken Ingress has no routes
+    assert routes_of(reconciler.document()) == []
+
+
+def test_dependencies_follow_the_ingress_and_only_dependents_are_affected() -> None:
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, ingress_class(), service("a"), service("b"), endpoints("a"), endpoints("b"))
+    feed(reconciler, ingress("one", "one.example.com", "a", tls="one-tls"), ingress("two", "two.example.com", "b"))
+    state: LiveState = reconciler.state
+    assert state.dependents_of(Dependency("Service", "default", "a")) == {("default", "one")}
+    assert state.dependents_of(Dependency("Secret", "default", "one-tls")) == {("default", "one")}
+    assert feed(reconciler, tls_secret("one-tls")) == {("default", "one")}
+    assert feed(reconciler, service("unrelated")) == set()
+    # the Ingress moves to backend b: it no longer depends on a
+    feed(reconciler, ingress("one", "one.example.com", "b"), event="MODIFIED")
+    assert state.dependents_of(Dependency("Service", "default", "a")) == set()
+    assert state.dependents_of(Dependency("Endpoints", "default", "b")) == {("default", "one"), ("default", "two")}
+    # deleting a Service re-translates its dependents (which then fail, keeping their last good routes)
+    assert feed(reconciler, service("b"), event="DELETED") == {("default", "one"), ("default", "two")}
+
+
+def test_status_and_resource_version_changes_do_not_retranslate() -> None:
+    reconciler = Reconciler(LIVE)
+    original = ingress("web", "web.example.com", "web")
+    feed(reconciler, ingress_class(), original)
+    with_status = {**original, "status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}}
+    with_status["metadata"] = {**original["metadata"], "resourceVersion": "8"}
+    assert feed(reconciler, with_status, event="MODIFIED") == set()
+    assert reconciler.state.ingresses[("default", "web")].load_balancer == [{"ip": "1.2.3.4"}]
+    assert feed(
+        reconciler, {**service("web"), "metadata": {"name": "web", "namespace": "default", "resourceVersion": "2"}}
+    ) == {("default", "web")}
+    assert (
+        feed(
+            reconciler,
+            {**service("web"), "metadata": {"name": "web", "namespace": "default", "resourceVersion": "3"}},
+            event="MODIFIED",
+        )
+        == set()
+    )
+
+
+def test_ingress_class_changes_affect_every_ingress_and_unmanaged_ones_lose_their_routes() -> None:
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, ingress_class(), service("web"), endpoints("web"), ingress("web", "web.example.com", "web"))
+    reconciler.full_sync()
+    assert len(routes_of(reconciler.document())) == 1
+    assert feed(reconciler, ingress_class(controller="example.com/other"), event="MODIFIED") == {("default", "web")}
+    [report] = reconciler.reconcile({("default", "web")})
+    assert report.state == "removed"
+    assert (
+        report.error
+        == "IngressClass pomerium not found or is not assigned to this controller pomerium.io/ingress-controller"
+    )
+    assert routes_of(reconciler.document()) == []
+
+
+def test_namespace_limit_and_deletion_remove_routes_without_an_event() -> None:
+    options = TranslateOptions(assumed_ingress_class=None, live=True, namespaces=frozenset({"team"}))
+    reconciler = Reconciler(options)
+    feed(
+        reconciler, ingress_class(), service("web"), endpoints("web"), service("web", "team"), endpoints("web", "team")
+    )
+    feed(reconciler, ingress("web", "a.example.com", "web"), ingress("web", "b.example.com", "web", namespace="team"))
+    reports = {r.key: r.state for r in reconciler.full_sync()}
+    assert reports == {("default", "web"): "removed", ("team", "web"): "updated"}
+    feed(reconciler, ingress("web", "b.example.com", "web", namespace="team"), event="DELETED")
+    [report] = reconciler.reconcile({("team", "web")})
+    assert report.state == "removed" and routes_of(reconciler.document()) == []
+
+
+def test_endpoint_slices_stand_in_for_endpoints() -> None:
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, ingress_class(), service("web"), ingress("web", "web.example.com", "web"))
+    reconciler.full_sync()
+    slice_ = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {"name": "web-abcde", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
+        "endpoints": [{"addresses": ["10.0.0.9"], "conditions": {"ready": True}}],
+        "ports": [{"name": "http", "port": 8080}],
+    }
+    assert feed(reconciler, slice_) == {("default", "web")}
+    [report] = reconciler.reconcile({("default", "web")})
+    assert report.state == "updated"
+    assert feed(reconciler, slice_, event="DELETED") == {("default", "web")}
+    assert ("default", "web") not in reconciler.state.inventory.endpoint_slices
+
+
+def test_tls_secrets_become_certificates_and_base_config_goes_first() -> None:
+    base = check_base_config(
+        {
+            "authenticate_service_url": "https://auth.example.com",
+            "routes": [{"from": "https://static.example.com", "to": "http://s"}],
+        },
+        "base.yaml",
+    )
+    reconciler = Reconciler(LIVE, base_config=base)
+    feed(reconciler, ingress_class(), service("web"), endpoints("web"), tls_secret("web-tls"))
+    feed(reconciler, ingress("web", "web.example.com", "web", tls="web-tls"))
+    reconciler.full_sync()
+    document = yaml.safe_load(reconciler.document())
+    assert document["authenticate_service_url"] == "https://auth.example.com"
+    assert [r["from"] for r in document["routes"]] == ["https://static.example.com", "https://web.example.com"]
+    [cert] = document["certificates"]
+    assert base64.b64decode(cert["key"]) == b"KEY"
+    with pytest.raises(ValueError, match="`routes` must be a list of mappings"):
+        check_base_config({"routes": "nope"}, "base.yaml")
+    with pytest.raises(ValueError, match="must be a mapping"):
+        check_base_config(["x"], "base.yaml")
+
+
+def test_route_lines_are_json_that_yaml_reads_back_exactly() -> None:
+    tricky = {
+        "ingress.pomerium.io/set_request_headers": '{"X-Quote": "a \\"b\\" \\\\ c: d # e", "X-Uni": "héllo\\u2028"}'
+    }
+    reconciler = Reconciler(LIVE)
+    feed(
+        reconciler,
+        ingress_class(),
+        service("web"),
+        endpoints("web"),
+        ingress("web", "web.example.com", "web", annotations=tricky),
+    )
+    [report] = reconciler.full_sync()
+    assert report.state == "updated"
+    [route] = routes_of(reconciler.document())
+    assert route["set_request_headers"] == {"X-Quote": 'a "b" \\ c: d # e', "X-Uni": "héllo\u2028"}
+
+
+def test_atomic_write_replaces_whole_files_and_keeps_the_old_one_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "config.yaml"
+    write_atomically(target, b"routes: []\n")
+    assert target.read_bytes() == b"routes: []\n"
+    assert oct(target.stat().st_mode & 0o777) == "0o640"
+    blocked = tmp_path / "dir-target"
+    blocked.mkdir()
+    (blocked / "x").write_text("x")
+    with pytest.raises(OSError):
+        write_atomically(blocked, b"new")  # cannot rename a file over a non-empty directory
+    assert sorted(os.listdir(tmp_path)) == ["config.yaml", "dir-target"]  # no temp file left behind
