@@ -1,9 +1,9 @@
-# pomgate as a container: `docker run --rm -v "$PWD:/repo" pomgate check .`
+# pomgate as a container: `docker run --rm -v "$PWD:/repo" pomgate check .`, or the in-cluster controller
 # Build: docker build -t pomgate .   (the wheel is built in the first stage; only it is installed)
 
 FROM python:3.12-slim-bookworm AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY pomgate ./pomgate
 COPY examples ./examples
 COPY docs ./docs
@@ -19,7 +19,8 @@ RUN apt-get update \
     && apt-get install --yes --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /dist/*.whl /tmp/
-RUN python -m pip install --no-cache-dir --disable-pip-version-check /tmp/*.whl \
+# The `controller` extra (aiohttp) makes the same image run `pomgate controller` (deploy/).
+RUN python -m pip install --no-cache-dir --disable-pip-version-check "$(echo /tmp/pomgate-*.whl)[controller]" \
     && rm /tmp/*.whl \
     && useradd --create-home --uid 10001 pomgate \
     && git config --system --add safe.directory /repo

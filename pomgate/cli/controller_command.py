@@ -128,6 +128,15 @@ def controller(
     leader_election_id: Annotated[
         str, typer.Option("--leader-election-id", envvar="LEADER_ELECTION_ID", help="Name of the Lease.")
     ] = "pomgate-ingress-controller",
+    lease_duration: Annotated[
+        float, typer.Option("--lease-duration", help="Seconds a standby waits before taking an unrenewed Lease.")
+    ] = 15.0,
+    renew_deadline: Annotated[
+        float, typer.Option("--renew-deadline", help="Seconds the leader may fail to renew before it stops writing.")
+    ] = 10.0,
+    retry_period: Annotated[
+        float, typer.Option("--retry-period", help="Seconds between Lease renewals and acquisition attempts.")
+    ] = 2.0,
     kubeconfig: Annotated[
         str | None,
         typer.Option(
@@ -196,6 +205,10 @@ def controller(
         raise typer.BadParameter("the prefix must be non-empty and have no trailing slash", param_hint="--prefix")
     if config_file is not None and not config_file.parent.is_dir():
         raise typer.BadParameter(f"folder {config_file.parent} does not exist", param_hint="--config-file")
+    if not 0 < retry_period < renew_deadline < lease_duration:
+        raise typer.BadParameter(
+            "need 0 < --retry-period < --renew-deadline < --lease-duration", param_hint="--lease-duration"
+        )
     level = log_level.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise typer.BadParameter(f"unknown level {log_level!r}", param_hint="--log-level")
@@ -256,6 +269,9 @@ def controller(
         leader_election=leader_elect,
         lease_namespace=lease_namespace,
         lease_name=leader_election_id,
+        lease_duration=lease_duration,
+        renew_deadline=renew_deadline,
+        retry_period=retry_period,
     )
     try:
         asyncio.run(run_controller(settings))

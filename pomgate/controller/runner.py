@@ -112,7 +112,6 @@ class Controller:
         else:
             self.metrics.leader.set(1)
         self.reflectors = self._reflectors()
-        self._written = False
         self._write_pending = False
         self._was_leader = False
 
@@ -147,7 +146,13 @@ class Controller:
             self.wake.set()
 
     def _leadership_changed(self, leader: bool) -> None:
+        if leader:
+            self._write_pending = True  # the new leader writes what it has (if it differs)
         self.wake.set()
+
+    async def _all_listed(self) -> None:
+        for reflector in self.reflectors:
+            await reflector.synced.wait()
 
     @property
     def is_leader(self) -> bool:
@@ -177,11 +182,13 @@ class Controller:
 
     async def _main(self, tasks: list[asyncio.Task[Any]]) -> None:
         started = time.monotonic()
-        waits = [asyncio.create_task(reflector.synced.wait()) for reflector in self.reflectors]
-        done, _ = await asyncio.wait([*waits, *tasks], return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            if task in tasks and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        listed = asyncio.create_task(self._all_listed())
+        done, _ = await asyncio.wait([listed, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        if listed not in done:
+            listed.cancel()
+            for task in done:
+                task.result()  # a watcher or helper died: raise its error
+            raise RuntimeError("a background task ended before the initial list")
         # Everything listed: build the routes from scratch (controller.md §7).
         self.pending.clear()
         self.status_refresh = False
