@@ -1,4 +1,4 @@
-"""`python -m benchmarks hook`: the pre-commit hook on one changed file vs a full check.
+"""`python -m benchmarks hook|diff|controller`: the pre-commit hook on one changed file vs a full check.
 
 The corpus is a directory (``--corpus``) or one generated with the bench generator next to the
 project (``--ingresses N``, needs ../shared/bench/gen_corpus.py). The hook runs with a warm scan
@@ -124,11 +124,18 @@ def main() -> None:
     diff.add_argument("--corpus", help="an existing corpus directory")
     diff.add_argument("--ingresses", type=int, default=10000, help="generate a corpus of N Ingresses (default 10000)")
     diff.add_argument("--repetitions", type=int, default=5)
+    controller = sub.add_parser("controller", help="controller: Ingress change -> written config, initial sync")
+    controller.add_argument("--ingresses", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
+    controller.add_argument("--changes", type=int, default=40, help="Ingress changes timed per size (default 40)")
     args = parser.parse_args()
     if args.bench == "hook":
         bench_hook(args)
-    else:
+    elif args.bench == "diff":
         bench_diff(args)
+    else:
+        from benchmarks.controller import bench_controller
+
+        bench_controller(args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ sync rebuilds everything from scratch, so after a restart a failing Ingress has 
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class Reconciler:
         self.options = options
         self.state = LiveState(options, status_service)
         self._applied: dict[IngressKey, _Applied] = {}
+        self._sorted: list[_Entry] | None = []  # every applied route in Pomerium's order (None: sort again)
+        self._route_count = 0
         self._base_text, self._base_routes, self._base_certificates = _split_base(base_config or {})
 
     # ------------------------------------------------------------------ translation
@@ -86,20 +89,20 @@ class Reconciler:
         for key in sorted(set(keys)):
             live = state.ingresses.get(key)
             if live is None:
-                self._applied.pop(key, None)
+                self._drop(key)
                 reports.append(IngressReport(key, "removed"))
                 continue
             outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
             report = IngressReport(key, "updated", uid=live.uid, resource_version=live.resource_version)
             if not outcome.managed:
-                self._applied.pop(key, None)
+                self._drop(key)
                 report.state = "removed"
                 report.error = outcome.unmanaged_reason
             elif outcome.error is not None:
                 report.state = "failed"
                 report.error = outcome.error
                 if not keep_last_good:
-                    self._applied.pop(key, None)
+                    self._drop(key)
             else:
                 applied = _Applied(
                     [
@@ -108,7 +111,8 @@ class Reconciler:
                     ]
                 )
                 applied.certificates = self._certificates(live.typed.model.spec, key[0])
-                self._applied[key] = applied
+                self._drop(key)
+                self._add(key, applied)
                 report.routes = len(outcome.routes)
             reports.append(report)
         return reports
@@ -116,7 +120,30 @@ class Reconciler:
     def full_sync(self) -> list[IngressReport]:
         """Rebuild the table from scratch from every Ingress (startup, after a relist)."""
         self._applied.clear()
+        self._sorted = None  # many changes at once: one sort at the end beats insertions
+        self._route_count = 0
         return self.reconcile(list(self.state.ingresses), keep_last_good=False)
+
+    def _drop(self, key: IngressKey) -> None:
+        applied = self._applied.pop(key, None)
+        if applied is None:
+            return
+        self._route_count -= len(applied.entries)
+        if self._sorted is None:
+            return
+        for entry in applied.entries:
+            index = bisect.bisect_left(self._sorted, entry.sort_key, key=_sort_key)
+            while self._sorted[index] is not entry:
+                index += 1
+            del self._sorted[index]
+
+    def _add(self, key: IngressKey, applied: _Applied) -> None:
+        self._applied[key] = applied
+        self._route_count += len(applied.entries)
+        if self._sorted is None:
+            return
+        for entry in applied.entries:
+            bisect.insort(self._sorted, entry, key=_sort_key)
 
     def _certificates(self, spec: Any, namespace: str) -> dict[str, str]:
         """`kubernetes.io/tls` Secrets of ``spec.tls`` as config.yaml certificates (base64 PEM)."""
@@ -140,7 +167,7 @@ class Reconciler:
 
     @property
     def route_count(self) -> int:
-        return sum(len(applied.entries) for applied in self._applied.values())
+        return self._route_count
 
     def document(self) -> bytes:
         """The whole config.yaml: the base config, then `routes` (Pomerium's order), then `certificates`.
@@ -148,8 +175,10 @@ class Reconciler:
         Each route is one line in JSON flow style (valid YAML), so the file diffs per route and is
         cheap to rebuild from the per-Ingress lines that a change did not touch.
         """
-        entries = [entry for applied in self._applied.values() for entry in applied.entries]
-        entries.sort(key=lambda entry: entry.sort_key)
+        if self._sorted is None:
+            self._sorted = [entry for applied in self._applied.values() for entry in applied.entries]
+            self._sorted.sort(key=_sort_key)
+        entries = self._sorted
         parts = [HEADER, self._base_text]
         lines = self._base_routes + [entry.line for entry in entries]
         parts.append(_yaml_list("routes", lines))
@@ -160,6 +189,10 @@ class Reconciler:
         if cert_lines:
             parts.append(_yaml_list("certificates", cert_lines))
         return "".join(parts).encode("utf-8")
+
+
+def _sort_key(entry: _Entry) -> tuple[Any, ...]:
+    return entry.sort_key
 
 
 def _json_line(value: Any) -> str:

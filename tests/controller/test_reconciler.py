@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pomgate.controller.livestate import LiveState
 from pomgate.controller.output import write_atomically
@@ -252,3 +254,33 @@ def test_atomic_write_replaces_whole_files_and_keeps_the_old_one_on_failure(tmp_
     with pytest.raises(OSError):
         write_atomically(blocked, b"new")  # cannot rename a file over a non-empty directory
     assert sorted(os.listdir(tmp_path)) == ["config.yaml", "dir-target"]  # no temp file left behind
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.sampled_from(["x.example.com", "y.example.com", "z.example.org"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_incremental_route_order_equals_a_full_rebuild(steps: list[tuple[str, str, bool]]) -> None:
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, ingress_class(), service("web"), endpoints("web"))
+    reconciler.full_sync()
+    for name, host, delete in steps:
+        obj = ingress(name, host, "web", uid=f"uid-{name}")
+        affected = feed(reconciler, obj, event="DELETED" if delete else "MODIFIED")
+        reconciler.reconcile(affected)
+    rebuilt = Reconciler(LIVE)
+    for live in reconciler.state.ingresses.values():
+        model = live.typed.model
+        feed(rebuilt, ingress(model.metadata.name, model.spec.rules[0].host, "web", uid=live.uid))  # type: ignore[union-attr]
+    feed(rebuilt, ingress_class(), service("web"), endpoints("web"))
+    rebuilt.full_sync()
+    assert reconciler.document() == rebuilt.document()
+    assert reconciler.route_count == rebuilt.route_count
