@@ -121,15 +121,23 @@ def list_everything(url: str) -> float:
 
 
 def wait_for(path: Path, needle: bytes, timeout: float = 300.0) -> float:
-    """Poll ``path`` until it contains ``needle``; the moment it did (perf_counter)."""
+    """Poll ``path`` until it contains ``needle``; the moment it did (perf_counter).
+
+    The file is read only when its inode, size or mtime changed (the writer renames a new file in).
+    """
     deadline = time.perf_counter() + timeout
+    seen: tuple[int, int, int] | None = None
     while time.perf_counter() < deadline:
         try:
-            if needle in path.read_bytes():
-                return time.perf_counter()
+            stat = path.stat()
+            current = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            if current != seen:
+                seen = current
+                if needle in path.read_bytes():
+                    return time.perf_counter()
         except FileNotFoundError:
             pass
-        time.sleep(0.001)
+        time.sleep(0.0005)
     raise SystemExit(f"timed out waiting for {needle!r} in {path}")
 
 

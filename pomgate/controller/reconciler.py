@@ -21,7 +21,7 @@ from pomgate.reports.routes import route_config
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.translator import translate_ingress
 
-HEADER = "# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
+HEADER = b"# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
 
 #: Event texts, as the seed documentation shows them (controller.md §5).
 UPDATED_MESSAGE = "updated pomerium configuration"
@@ -42,18 +42,23 @@ class IngressReport:
 
     @property
     def event_message(self) -> str:
-        """The event text: `updated pomerium configuration` or the error chain."""
+        """The event text in the seed documentation's wording (controller.md §5).
+
+        The seed documentation shows the controller's older texts: `updated pomerium configuration`,
+        and translation errors under `upsert routes: ` with `parsing policy:` where current upstream
+        code says `couldn't parse policy:`. Findings keep the current wording; events follow the docs.
+        """
         if self.error is None:
             return UPDATED_MESSAGE
         if self.error.startswith(("parsing ingress: ", "config validation: ", "indexing new routes: ")):
-            return UPSERT_PREFIX + self.error
+            return UPSERT_PREFIX + self.error.replace(": couldn't parse policy: ", ": parsing policy: ", 1)
         return self.error
 
 
 @dataclass
 class _Entry:
     sort_key: tuple[Any, ...]
-    line: str
+    line: bytes  # `- {json}\n`, ready to join
 
 
 @dataclass
@@ -61,7 +66,7 @@ class _Applied:
     """The routes and certificates of one Ingress that are in the config."""
 
     entries: list[_Entry]
-    certificates: dict[str, str] = field(default_factory=dict)  # "ns/name" -> JSON line
+    certificates: dict[str, bytes] = field(default_factory=dict)  # "ns/name" -> list item line
 
 
 class Reconciler:
@@ -145,9 +150,9 @@ class Reconciler:
         for entry in applied.entries:
             bisect.insort(self._sorted, entry, key=_sort_key)
 
-    def _certificates(self, spec: Any, namespace: str) -> dict[str, str]:
+    def _certificates(self, spec: Any, namespace: str) -> dict[str, bytes]:
         """`kubernetes.io/tls` Secrets of ``spec.tls`` as config.yaml certificates (base64 PEM)."""
-        found: dict[str, str] = {}
+        found: dict[str, bytes] = {}
         for tls in spec.tls if spec is not None else ():
             typed = self.state.inventory.secrets.get((namespace, tls.secretName))
             if typed is None or typed.model.effective_type != "kubernetes.io/tls":
@@ -180,41 +185,43 @@ class Reconciler:
             self._sorted.sort(key=_sort_key)
         entries = self._sorted
         parts = [HEADER, self._base_text]
-        lines = self._base_routes + [entry.line for entry in entries]
-        parts.append(_yaml_list("routes", lines))
-        certificates: dict[str, str] = {}
+        if self._base_routes or entries:
+            parts.append(b"routes:\n")
+            parts.extend(self._base_routes)
+            parts.extend([entry.line for entry in entries])
+        else:
+            parts.append(b"routes: []\n")
+        certificates: dict[str, bytes] = {}
         for applied in self._applied.values():
-            certificates.update(applied.certificates)
-        cert_lines = self._base_certificates + [certificates[name] for name in sorted(certificates)]
-        if cert_lines:
-            parts.append(_yaml_list("certificates", cert_lines))
-        return "".join(parts).encode("utf-8")
+            if applied.certificates:
+                certificates.update(applied.certificates)
+        if self._base_certificates or certificates:
+            parts.append(b"certificates:\n")
+            parts.extend(self._base_certificates)
+            parts.extend(certificates[name] for name in sorted(certificates))
+        return b"".join(parts)
 
 
 def _sort_key(entry: _Entry) -> tuple[Any, ...]:
     return entry.sort_key
 
 
-def _json_line(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+def _json_line(value: Any) -> bytes:
+    """One YAML list item holding ``value`` in JSON flow style."""
+    return b"- " + json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8") + b"\n"
 
 
-def _yaml_list(key: str, lines: list[str]) -> str:
-    if not lines:
-        return f"{key}: []\n"
-    return f"{key}:\n" + "".join(f"- {line}\n" for line in lines)
-
-
-def _split_base(base: Mapping[str, Any]) -> tuple[str, list[str], list[str]]:
+def _split_base(base: Mapping[str, Any]) -> tuple[bytes, list[bytes], list[bytes]]:
     """The base config without `routes`/`certificates` as YAML, and those two as JSON lines."""
     rest = {key: value for key, value in base.items() if key not in ("routes", "certificates")}
     routes = [_json_line(route) for route in base.get("routes") or []]
     certificates = [_json_line(cert) for cert in base.get("certificates") or []]
-    text = ""
+    text = b""
     if rest:
         import yaml
 
-        text = yaml.safe_dump(rest, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+        dumped = yaml.safe_dump(rest, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+        text = dumped.encode("utf-8")
     return text, routes, certificates
 
 

@@ -114,6 +114,7 @@ class Controller:
         self.reflectors = self._reflectors()
         self._write_pending = False
         self._was_leader = False
+        self._unannounced: dict[IngressKey, IngressReport] = {}
 
     # ------------------------------------------------------------------ wiring
     def _reflectors(self) -> list[Reflector]:
@@ -238,11 +239,19 @@ class Controller:
         self._update_gauges()
         leader = self.is_leader
         if not leader:
+            # A standby posts nothing; it keeps the latest outcome per Ingress and posts those when it
+            # takes over (as upstream's new leader does after its bulk sync).
+            for report in reports:
+                self._unannounced[report.key] = report
             self._was_leader = False
             self._write_pending = False
             return True
         became_leader = not self._was_leader
         self._was_leader = True
+        if self._unannounced:
+            fresh = {report.key for report in reports}
+            reports = [r for key, r in sorted(self._unannounced.items()) if key not in fresh] + reports
+            self._unannounced.clear()
         wrote = await self._write(started)
         if not wrote:
             self._write_pending = True
@@ -351,7 +360,8 @@ async def start_http(controller: Controller) -> list[web.AppRunner]:
 async def run_controller(settings: ControllerSettings) -> None:
     """Run until SIGTERM/SIGINT; release the Lease on the way out."""
     if not settings.identity:
-        settings.identity = f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+        host = os.environ.get("HOSTNAME") or socket.gethostname()  # the pod name in a cluster
+        settings.identity = f"{host}_{uuid.uuid4().hex[:8]}"
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
