@@ -284,3 +284,24 @@ def test_incremental_route_order_equals_a_full_rebuild(steps: list[tuple[str, st
     rebuilt.full_sync()
     assert reconciler.document() == rebuilt.document()
     assert reconciler.route_count == rebuilt.route_count
+
+
+def test_status_follows_the_proxy_service_type() -> None:
+    from pomgate.controller.status import desired_load_balancer
+    from pomgate.kube.models import Service
+
+    lb = Service.model_validate(
+        {
+            **service("proxy", type="LoadBalancer"),
+            "status": {
+                "loadBalancer": {
+                    "ingress": [{"hostname": "lb.example.net", "ports": [{"port": 443, "protocol": "TCP"}]}]
+                }
+            },
+        }
+    )
+    assert desired_load_balancer(lb) == [{"hostname": "lb.example.net", "ports": [{"port": 443, "protocol": "TCP"}]}]
+    node_port = Service.model_validate(service("proxy", type="NodePort", clusterIP="10.96.0.9"))
+    assert desired_load_balancer(node_port) == [{"ip": "10.96.0.9"}]
+    assert desired_load_balancer(Service.model_validate(service("proxy"))) == []
+    assert desired_load_balancer(None) == []
