@@ -430,3 +430,18 @@ def test_ingress_class(docs: list[Doc]) -> None:
     assert ingress_class["metadata"]["name"] == "pomerium"
     assert ingress_class["spec"]["controller"] == CONTROLLER_NAME
     assert ingress_class["metadata"]["annotations"]["ingressclass.kubernetes.io/is-default-class"] == "false"
+
+
+def test_the_deployment_args_parse_with_the_real_command(deployment: Doc) -> None:
+    import typer
+
+    from pomgate.cli.app import app
+
+    command = typer.main.get_command(app).commands["controller"]  # type: ignore[attr-defined]
+    options = {name for param in command.params for name in getattr(param, "opts", [])}
+    assert options >= CONTROLLER_FLAGS
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["args"][0] == "controller"
+    context = command.make_context("controller", list(container["args"][1:]))
+    assert context.params["config_secret"] == "pomerium/pomerium-routes"
+    assert context.params["health_probe_bind_address"] == ":8081"
