@@ -127,6 +127,7 @@ def main() -> None:
     controller = sub.add_parser("controller", help="controller: Ingress change -> written config, initial sync")
     controller.add_argument("--ingresses", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
     controller.add_argument("--changes", type=int, default=40, help="Ingress changes timed per size (default 40)")
+    controller.add_argument("--keep-logs", metavar="DIR", help="write the controller logs (and configs) to DIR")
     args = parser.parse_args()
     if args.bench == "hook":
         bench_hook(args)

@@ -152,6 +152,7 @@ def bench_size(count: int, changes: int, scratch: Path) -> dict[str, Any]:
         kubeconfig = api.write_kubeconfig(scratch / f"kubeconfig-{count}")
         lists = [list_everything(api.url) for _ in range(3)]
         target = scratch / f"config-{count}.yaml"
+        target.unlink(missing_ok=True)
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -169,8 +170,8 @@ def bench_size(count: int, changes: int, scratch: Path) -> dict[str, Any]:
                 "0",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(PROJECT)},
+            stderr=(scratch / f"controller-{count}.log").open("wb"),
+            env={**os.environ, "PYTHONPATH": str(PROJECT), "LOG_LEVEL": os.environ.get("LOG_LEVEL", "info")},
         )
         try:
             first_request = _wait_first_request(api)
@@ -222,6 +223,8 @@ def bench_controller(args: argparse.Namespace) -> None:
     sizes = [int(size) for size in args.ingresses.split(",")]
     rows = []
     with tempfile.TemporaryDirectory(prefix="pomgate-bench-") as scratch:
+        if args.keep_logs:
+            scratch = args.keep_logs
         for size in sizes:
             rows.append(bench_size(size, args.changes, Path(scratch)))
     print(

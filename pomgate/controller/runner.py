@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -194,6 +195,10 @@ class Controller:
         self.pending.clear()
         self.status_refresh = False
         reports = self.reconciler.full_sync()
+        # The cluster's objects live as long as the process: keep the cyclic collector from walking
+        # them on every full collection (at 10k Ingresses that walk is a 100 ms pause).
+        gc.collect()
+        gc.freeze()
         self.synced = True
         log.info(
             "initial sync: %d Ingresses, %d routes in %.2fs",
@@ -287,7 +292,13 @@ class Controller:
     _last_write_error = ""
 
     async def _write(self, started: float) -> bool:
+        rendered = time.monotonic()
         document = self.reconciler.document()
+        log.debug(
+            "config rendered in %.1f ms (batch started %.1f ms ago)",
+            1000 * (time.monotonic() - rendered),
+            1000 * (rendered - started),
+        )
         ok = True
         for writer in self.writers:
             try:
@@ -301,6 +312,7 @@ class Controller:
                 self._last_write_error = f"{writer.target}: {err}"
                 self.metrics.errors.inc(stage="write")
                 log.error("writing %s failed: %s", writer.target, err)
+        log.debug("config written %.1f ms after the batch started", 1000 * (time.monotonic() - started))
         if ok:
             self.metrics.last_write.set(time.time())
             self.metrics.reconcile_seconds.observe(time.monotonic() - started)
