@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.controller.conftest import ControllerProcess, wait_until
+from tests.controller.conftest import ControllerProcess, http_get, wait_until
 from tests.controller.objects import endpoints, ingress, ingress_class, service, tls_secret
 from tests.standin import StandInApiServer
 
@@ -57,6 +57,7 @@ def test_create_update_break_and_delete_an_ingress(apiserver: StandInApiServer, 
     wait_until(lambda: hosts(controller) == ["https://web.example.com"], what="the first route")
     assert wait_until(lambda: controller.ready()[0] == 200, what="readiness")
     assert controller.ready()[1].startswith("ok (leader)")
+    assert http_get(f"http://127.0.0.1:{controller.health}/healthz") == (200, "ok\n")
     wait_until(
         lambda: ("Normal", "Updated", "updated pomerium configuration") in events(apiserver, "web"),
         what="the Updated event",
