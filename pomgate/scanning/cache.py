@@ -29,7 +29,7 @@ from pomgate.findings import Finding
 from pomgate.scanning.manifest import ManifestObject
 
 #: Bump when the pickled shape of ManifestObject/Finding or the loader's reading changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PACK_NAME = "scan.pack"
 CACHE_DIR_NAME = ".pomgate_cache"
 ENV_CACHE_DIR = "POMGATE_CACHE_DIR"

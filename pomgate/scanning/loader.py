@@ -277,8 +277,8 @@ class KubectlLoader(_BaseLoader):
         # LineDict.__init__ only sets the two slots; set them directly (this runs for every mapping).
         data = LineDict.__new__(LineDict)
         data.line = node.start_mark.line + base
-        key_lines: dict[Any, int] = {}
-        data.key_lines = key_lines
+        key_lines: list[int] = []
+        data._lines = key_lines
         yield data
         child_depth = depth + 1
         scalar = self._scalar
@@ -293,12 +293,14 @@ class KubectlLoader(_BaseLoader):
             else:
                 key = self._key(key_node)
             line = key_node.start_mark.line + base
-            if key in key_lines:
+            if key in data:
                 if merged_keys is None or key not in merged_keys:
-                    self.duplicate_keys.append((key, line, key_lines[key]))
+                    self.duplicate_keys.append((key, line, data.key_line(key, line) or line))
                 else:
                     merged_keys.discard(key)
-            key_lines[key] = line
+                data.set_key_line(key, line)
+            else:
+                key_lines.append(line)
             if type(value_node) is ScalarNode:
                 data[key] = value_node.value if value_node.tag == _STR_TAG else scalar(value_node)
             else:
@@ -443,8 +445,13 @@ class KubectlLoader(_BaseLoader):
         merged = set() if merged_keys is None else merged_keys
         for key_node, item_node in self._merge_pairs(value_node):
             key = self._key(key_node)
-            data.key_lines[key] = key_node.start_mark.line + self.line_base
-            data[key] = self._value(item_node, depth)
+            line = key_node.start_mark.line + self.line_base
+            if key in data:
+                data[key] = self._value(item_node, depth)
+                data.set_key_line(key, line)
+            else:
+                data[key] = self._value(item_node, depth)
+                data._lines.append(line)
             merged.add(key)
         return merged
 

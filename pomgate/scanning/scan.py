@@ -79,8 +79,11 @@ class ScanResult:
     objects: list[ManifestObject] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    #: The bytes of every file read, by display path (reporters quote source lines from it).
+    #: The bytes of inputs that are not files (stdin), by display path (reporters quote source lines).
     sources: dict[str, bytes | str] = field(default_factory=dict)
+    #: Where each file read lives, by display path: its lines are read again only when a finding
+    #: quotes them, so the whole repository's text is not held in memory.
+    source_paths: dict[str, str] = field(default_factory=dict)
 
 
 def scan(
@@ -191,7 +194,10 @@ def _scan_input(
             )
             return
     result.files.append(item.display_path)
-    result.sources[item.display_path] = content
+    if item.fs_path is None:
+        result.sources[item.display_path] = content
+    else:
+        result.source_paths[item.display_path] = str(item.fs_path)
     if cache is None or item.fs_path is None:
         objects, findings = scan_text(content, item.display_path, default_namespace)
     else:
@@ -299,7 +305,7 @@ class _ObjectReader:
         self._read_object(value, api_version, kind, document, item)
 
     def _read_list(self, items: list[Any], value: LineDict, document: LoadedDocument) -> None:
-        items_line = value.key_lines.get("items", value.line)
+        items_line = value.key_line("items", value.line) or value.line
         for position, entry in enumerate(items):
             if isinstance(entry, LineDict):
                 self._read_mapping(entry, document, position)
@@ -338,7 +344,7 @@ class _ObjectReader:
             elif isinstance(given, str):
                 namespace = given
             else:
-                line = getattr(metadata, "key_lines", {}).get("namespace", value.line)
+                line = metadata.key_line("namespace", value.line) if isinstance(metadata, LineDict) else value.line
                 self._findings.append(
                     Finding(
                         "input/object-invalid-namespace",
@@ -393,5 +399,5 @@ def _missing_name_message(kind: str, metadata: dict[str, Any] | None, name: Any)
 def _name_line(value: LineDict) -> int:
     metadata = value.get("metadata")
     if isinstance(metadata, LineDict):
-        return metadata.key_lines.get("name", value.key_lines.get("metadata", value.line))
-    return value.key_lines.get("metadata", value.line)
+        return metadata.key_line("name") or value.key_line("metadata") or value.line
+    return value.key_line("metadata") or value.line

@@ -7,18 +7,33 @@ from collections.abc import Callable, Iterable, Mapping
 
 from pomgate.findings import Finding
 
+#: What YAML counts as a line break (the loader's line numbers follow it).
+YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
 
 class SourceLines:
     """Lines of the files a scan read, split lazily (only files with findings are ever decoded)."""
 
-    def __init__(self, sources: Mapping[str, bytes | str]) -> None:
+    def __init__(self, sources: Mapping[str, bytes | str], files: Mapping[str, str] | None = None) -> None:
         self._sources = sources
+        self._files = files or {}
+        self._read: dict[str, str | None] = {}
         self._lines: dict[str, list[str]] = {}
         self._checks: dict[tuple[str | None, Callable[[str], bool]], bool | None] = {}
 
     def text(self, path: str | None) -> str | None:
-        """The whole text of ``path``, or None when it was not read."""
+        """The whole text of ``path`` (held, or read again from its file), or None when unknown."""
         content = self._sources.get(path) if path is not None else None
+        if content is None and path is not None and path in self._files:
+            if path in self._read:
+                return self._read[path]
+            try:
+                with open(self._files[path], "rb") as handle:
+                    text = handle.read().decode("utf-8", errors="replace")
+            except OSError:
+                text = None
+            self._read[path] = text
+            return text
         if content is None:
             return None
         return content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
@@ -40,7 +55,7 @@ class SourceLines:
             text = self.text(path)
             if text is None:
                 return None
-            lines = text.splitlines()
+            lines = YAML_LINE_BREAK.split(text)  # not str.splitlines: it also breaks at \x1c-\x1e, \v, \f
             self._lines[path] = lines
         if number > len(lines):
             return None

@@ -112,3 +112,16 @@ def test_decode_errors_of_a_secret_do_not_show_its_value() -> None:
         out = io.StringIO()
         write_check(analysis, output_format, out)
         assert "hunter2" not in out.getvalue()
+
+
+def test_quoted_lines_follow_yaml_line_breaks_not_pythons() -> None:
+    # str.splitlines() also breaks at \x1c-\x1e, \v and \f; YAML (and the reported line numbers) do not.
+    # Counting those as breaks once quoted the Secret's value below under the Issuer's finding.
+    text = (
+        "\x1e\n---\n"  # a control character YAML refuses: that document is skipped, its lines still count
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: hdrs}\nstringData:\n  X-A: very-secret-value\n"
+        "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: le}\n"  # the `---` went missing
+    )
+    report = text_report(analyze_files({"f.yaml": text}))
+    assert "very-secret-value" not in report
+    assert "    8 │ apiVersion: cert-manager.io/v1" in report  # the duplicate key's own line, under its finding

@@ -222,7 +222,7 @@ def test_mappings_record_their_line_and_key_lines() -> None:
 def test_line_dicts_carry_only_line_and_key_lines() -> None:
     value = load_one(NESTED)
     assert not hasattr(value, "__dict__")
-    assert set(LineDict.__slots__) == {"line", "key_lines"}
+    assert set(LineDict.__slots__) == {"line", "_lines"}
 
 
 def test_crlf_line_endings_give_the_same_lines() -> None:
