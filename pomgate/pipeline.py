@@ -10,7 +10,8 @@ from pomgate.config import Config
 from pomgate.findings import Finding
 from pomgate.kube.apivalidation import drop_shadowed
 from pomgate.kube.context import select_context, select_files, summarize_file
-from pomgate.kube.inventory import Inventory, build_inventory
+from pomgate.kube.inventory import Inventory, api_validation, build_inventory
+from pomgate.parallel import ForkedCall, split_map
 from pomgate.rules import RuleContext, run_checks
 from pomgate.scanning.cache import ScanCache
 from pomgate.scanning.manifest import ManifestObject
@@ -19,7 +20,10 @@ from pomgate.scanning.source import SourceLines, fill_columns, point_at_tokens
 from pomgate.suppression import apply_suppressions
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import TranslationResult
-from pomgate.translation.translator import translate
+from pomgate.translation.translator import assemble, translate_each
+
+#: Below this many objects a second process costs more than it saves.
+PARALLEL_MINIMUM = 400
 
 
 @dataclass
@@ -42,17 +46,24 @@ def analyze_objects(
     files: Sequence[str] = (),
     config: Config | None = None,
     sources: Mapping[str, bytes | str] | None = None,
+    source_paths: Mapping[str, str] | None = None,
 ) -> Analysis:
     """Type and translate already-scanned objects."""
-    inventory, inventory_findings = build_inventory(objects)
-    translation = translate(inventory, options)
+    # The API server's checks of the raw objects run in a second process while this one types them;
+    # then each process translates half of the Ingresses (`pomgate.parallel`; same result with one).
+    checked = ForkedCall(lambda: api_validation(objects), enabled=len(objects) >= PARALLEL_MINIMUM)
+    inventory, inventory_findings = build_inventory(objects, api_errors=checked.result)
+    outcomes = split_map(
+        lambda part: translate_each(part, inventory, options), inventory.ingresses, minimum=PARALLEL_MINIMUM
+    )
+    translation = assemble(outcomes, inventory)
     rule_findings = run_checks(RuleContext(inventory, translation, options))
     findings = [*scan_findings, *inventory_findings, *translation.findings, *rule_findings]
     findings = drop_shadowed(findings)
     findings = apply_suppressions(findings, inventory)
     if config is not None:
         findings = config.apply(findings)
-    lines = SourceLines(sources or {})
+    lines = SourceLines(sources or {}, source_paths)
     point_at_tokens(findings, lines)
     fill_columns(findings, lines)
     findings.sort(key=Finding.sort_key)
@@ -106,6 +117,7 @@ def analyze_paths(
             files=result.files,
             config=config,
             sources=result.sources,
+            source_paths=result.source_paths,
         )
     finally:
         if cache is not None and wait_for_cache:

@@ -75,6 +75,21 @@ NoCacheOpt = Annotated[
     ),
 ]
 CacheDirOpt = Annotated[str | None, typer.Option("--cache-dir", help="Folder of the scan cache.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes to use: 2 runs the API-server checks and half of the translation in a second "
+        "process [default: $POMGATE_WORKERS, else 2 on a machine with 2 or more cores]. The output is the same.",
+    ),
+]
+
+
+def _set_workers(count: int | None) -> None:
+    from pomgate.parallel import set_workers
+
+    set_workers(count)
 
 
 def _version_callback(value: bool) -> None:
@@ -90,6 +105,7 @@ def main_options(
     ] = False,
 ) -> None:
     """pomgate: render, check and diff Pomerium Ingress routes."""
+    _set_workers(None)  # every command: $POMGATE_WORKERS, else both cores
 
 
 def _analyze(
@@ -157,6 +173,7 @@ def render(
     config_path: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     cache_dir: CacheDirOpt = None,
+    workers: WorkersOpt = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the routes to this file instead of stdout.")
     ] = None,
@@ -179,6 +196,7 @@ def render(
         raise typer.BadParameter("must be yaml or json", param_hint="--format")
     if check_output and not output:
         raise typer.BadParameter("--check needs --output FILE (the committed routes file)", param_hint="--check")
+    _set_workers(workers)
     analysis, _config = _analyze(
         paths, config_path, prefix, namespace, controller_name, ingress_class, no_cache=no_cache, cache_dir=cache_dir
     )
@@ -236,6 +254,7 @@ def check(
     config_path: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     cache_dir: CacheDirOpt = None,
+    workers: WorkersOpt = None,
     color: Annotated[
         str,
         typer.Option(
@@ -259,6 +278,7 @@ def check(
     Exit status: 1 when a finding at or above --fail-on (default error) exists, 0 otherwise,
     2 for usage errors.
     """
+    _set_workers(workers)
     _run_check(
         paths,
         None,

@@ -8,14 +8,15 @@ finding here; such an object never reaches the cluster, so it is marked rejected
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
 from pomgate.findings import FieldPath, Finding, ObjectRef, Severity
-from pomgate.kube.apivalidation import validate_object
+from pomgate.kube.apivalidation import ApiFieldError, validate_object
 from pomgate.kube.models import (
     Endpoints,
     EndpointSlice,
@@ -42,7 +43,7 @@ class Typed(Generic[M]):
     source: ManifestObject | None = None
     rejected: bool = False
 
-    @property
+    @cached_property
     def ref(self) -> ObjectRef:
         meta = self.model.metadata  # type: ignore[attr-defined]
         kind = type(self.model).__name__
@@ -82,15 +83,41 @@ class Inventory:
         return self.objects.get(ref)
 
 
-def build_inventory(objects: Iterable[ManifestObject]) -> tuple[Inventory, list[Finding]]:
-    """Type every object pomgate understands; report what Kubernetes would refuse to decode."""
+def needs_api_validation(obj: ManifestObject) -> bool:
+    """Whether `build_inventory` checks ``obj`` as the API server would (the kinds it types)."""
+    if obj.kind == "Ingress" and obj.api_version in REMOVED_INGRESS_VERSIONS:
+        return False
+    if obj.kind == "IngressClass" and obj.api_version in REMOVED_INGRESS_CLASS_VERSIONS:
+        return False
+    if secret_producer(obj) is not None:
+        return False
+    return model_for_kind(obj.api_version, obj.kind) is not None
+
+
+def api_validation(objects: Sequence[ManifestObject]) -> list[list[ApiFieldError] | None]:
+    """`validate_object` of every object that needs it (None for the others), in order."""
+    return [validate_object(obj) if needs_api_validation(obj) else None for obj in objects]
+
+
+def build_inventory(
+    objects: Iterable[ManifestObject],
+    *,
+    api_errors: Callable[[], Sequence[list[ApiFieldError] | None]] | None = None,
+) -> tuple[Inventory, list[Finding]]:
+    """Type every object pomgate understands; report what Kubernetes would refuse to decode.
+
+    ``api_errors`` gives `api_validation` of the same objects when another process computed it
+    meanwhile (`pomgate.parallel`); without it the checks run here. The findings are the same.
+    """
+    objects = list(objects)
     inv = Inventory()
-    findings: list[Finding] = []
+    planned: list[tuple[ManifestObject, list[Finding], Typed[Any] | None, list[Finding], bool]] = []
     for obj in objects:
+        early: list[Finding] = []
         ref = obj.ref
         if ref in inv.objects:
             prev = inv.objects[ref]
-            findings.append(
+            early.append(
                 _finding(
                     obj,
                     "input/duplicate-object",
@@ -102,7 +129,7 @@ def build_inventory(objects: Iterable[ManifestObject]) -> tuple[Inventory, list[
             )
         inv.objects[ref] = obj
         if obj.kind == "Ingress" and obj.api_version in REMOVED_INGRESS_VERSIONS:
-            findings.append(
+            early.append(
                 _finding(
                     obj,
                     "k8s/removed-api-version",
@@ -113,9 +140,10 @@ def build_inventory(objects: Iterable[ManifestObject]) -> tuple[Inventory, list[
                     ("apiVersion",),
                 )
             )
+            planned.append((obj, early, None, [], False))
             continue
         if obj.kind == "IngressClass" and obj.api_version in REMOVED_INGRESS_CLASS_VERSIONS:
-            findings.append(
+            early.append(
                 _finding(
                     obj,
                     "k8s/removed-api-version",
@@ -126,24 +154,34 @@ def build_inventory(objects: Iterable[ManifestObject]) -> tuple[Inventory, list[
                     hint="apiVersion: networking.k8s.io/v1",
                 )
             )
+            planned.append((obj, early, None, [], False))
             continue
         producer = secret_producer(obj)
         if producer is not None:
             inv.secret_producers[(producer.namespace, producer.name)] = producer
+            planned.append((obj, early, None, [], False))
             continue
         model_cls = model_for_kind(obj.api_version, obj.kind)
         if model_cls is None:
+            planned.append((obj, early, None, [], False))
             continue
         typed, problems = _type_object(obj, model_cls)
+        planned.append((obj, early, typed, problems, True))
+    checked = api_errors() if api_errors is not None else None
+    findings: list[Finding] = []
+    for index, (obj, early, typed, problems, validated) in enumerate(planned):
+        findings.extend(early)
+        if not validated:
+            continue
         findings.extend(problems)
         # What the API server's strict decoding and validation reject (checked on the raw object, so
         # objects that failed typing get these findings too).
-        api_errors = validate_object(obj)
-        for error in api_errors:
+        errors = checked[index] if checked is not None else validate_object(obj)
+        for error in errors or ():
             findings.append(_finding(obj, error.rule, error.severity, error.message, error.field, hint=error.hint))
         if typed is None:
             continue
-        if any(error.severity is Severity.ERROR for error in api_errors):
+        if any(error.severity is Severity.ERROR for error in errors or ()):
             typed.rejected = True
         _index(inv, typed)
     return inv, findings

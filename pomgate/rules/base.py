@@ -6,10 +6,11 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
-from pomgate.findings import Finding, Severity
-from pomgate.kube.inventory import Inventory
+from pomgate.findings import Finding, ObjectRef, Severity
+from pomgate.kube.inventory import Inventory, Typed
+from pomgate.kube.models import Ingress
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import TranslationResult
 
@@ -21,6 +22,11 @@ class RuleContext:
     inventory: Inventory
     translation: TranslationResult
     options: TranslateOptions
+
+    @cached_property
+    def ingresses_by_ref(self) -> dict[ObjectRef, Typed[Ingress]]:
+        """The input's Ingresses by reference (built once for all rules)."""
+        return {typed.ref: typed for typed in self.inventory.ingresses}
 
 
 Check = Callable[[RuleContext], Iterable[Finding]]

@@ -17,7 +17,7 @@ SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 
 def ingress_routes(context: RuleContext) -> Iterator[tuple[Typed[Ingress], list[Route]]]:
     """Each managed Ingress that translated, with its routes (HTTP-01 solver Ingresses left out)."""
-    by_ref = {typed.ref: typed for typed in context.inventory.ingresses}
+    by_ref = context.ingresses_by_ref
     for outcome in context.translation.outcomes:
         if not outcome.managed or outcome.failed or not outcome.routes:
             continue

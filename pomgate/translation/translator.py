@@ -6,7 +6,7 @@ cluster watcher all feed `translate`; renderers, linters, diff and config writer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +34,19 @@ PARSING = "parsing ingress: "
 def translate(inventory: Inventory, options: TranslateOptions | None = None) -> TranslationResult:
     """Translate every managed Ingress; merge and sort the routes of those that succeed."""
     options = options or TranslateOptions()
+    return assemble(translate_each(inventory.ingresses, inventory, options), inventory)
+
+
+def translate_each(
+    ingresses: Sequence[Typed[Ingress]], inventory: Inventory, options: TranslateOptions
+) -> list[IngressOutcome]:
+    """The outcome of each of ``ingresses`` (any part of ``inventory.ingresses``), in order."""
     selector = ClassSelector(inventory, options)
-    outcomes: list[IngressOutcome] = []
-    for typed in inventory.ingresses:
-        outcomes.append(translate_ingress(typed, inventory, options, selector))
+    return [translate_ingress(typed, inventory, options, selector) for typed in ingresses]
+
+
+def assemble(outcomes: list[IngressOutcome], inventory: Inventory) -> TranslationResult:
+    """Routes of the Ingresses that succeed in Pomerium's order, and every finding with its line."""
     routes = [route for outcome in outcomes if not outcome.failed for route in outcome.routes]
     routes.sort(key=Route.sort_key)
     findings = [finding for outcome in outcomes for finding in outcome.findings]

@@ -1,0 +1,88 @@
+"""Use the second core: run a pure function in a forked child while this process does other work.
+
+The child shares the parent's memory copy-on-write (no objects are sent to it), computes its part
+and sends the pickled result back through a pipe. Where fork is unavailable, with one worker, or
+when the child fails for any reason, the work is done in this process instead, so the result is
+always the same: only the time differs.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_WORKERS = 1
+
+
+def set_workers(count: int | None) -> None:
+    """How many processes the pipeline may use (None: 2 when the machine has 2 or more cores)."""
+    global _WORKERS
+    if count is None:
+        env = os.environ.get("POMGATE_WORKERS", "")
+        count = int(env) if env.isdigit() and int(env) > 0 else min(2, os.cpu_count() or 1)
+    _WORKERS = max(1, count)
+
+
+def workers() -> int:
+    return _WORKERS
+
+
+class ForkedCall(Generic[R]):
+    """``func()`` computed in a forked child; `result` waits for it (or computes it here)."""
+
+    def __init__(self, func: Callable[[], R], *, enabled: bool = True) -> None:
+        self._func = func
+        self._pid = 0
+        self._read_fd = -1
+        if not enabled or _WORKERS < 2 or not hasattr(os, "fork"):
+            return
+        read_fd, write_fd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return
+        if pid == 0:  # the child: compute, send, leave without running the parent's cleanup
+            os.close(read_fd)
+            status = 0
+            try:
+                payload = pickle.dumps(func(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(payload)
+            except BaseException:
+                status = 1
+            os._exit(status)
+        os.close(write_fd)
+        self._pid = pid
+        self._read_fd = read_fd
+
+    def result(self) -> R:
+        if self._pid == 0:
+            return self._func()
+        with os.fdopen(self._read_fd, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        if status != 0 or not payload:
+            return self._func()  # the child failed: do its part here
+        result: R = pickle.loads(payload)
+        return result
+
+
+def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int = 200) -> list[R]:
+    """``func(items)`` with the second half computed by a forked child (order kept)."""
+    if _WORKERS < 2 or len(items) < minimum:
+        return func(items)
+    half = len(items) // 2
+    second = ForkedCall(lambda: func(items[half:]))
+    first = func(items[:half])
+    return first + second.result()
