@@ -21,20 +21,65 @@ from benchmarks.runner import Case, side_by_side, table
 
 PROJECT = Path(__file__).resolve().parents[1]
 GENERATOR = PROJECT.parent / "shared" / "bench" / "gen_corpus.py"
+SUITE_FLOOR = PROJECT.parent / "shared" / "bench" / "parse_floor.py"
 
 
 def pomgate(*args: str) -> list[str]:
     return [sys.executable, "-m", "pomgate", *args]
 
 
-def corpus_dir(args: argparse.Namespace, scratch: Path) -> Path:
-    if args.corpus:
+def corpus_dir(args: argparse.Namespace, scratch: Path, ingresses: int | None = None) -> Path:
+    """--corpus, else a generated corpus: the bench suite's generator when present, else the project's."""
+    count = ingresses or args.ingresses
+    if args.corpus and ingresses is None:
         return Path(args.corpus)
-    if not GENERATOR.is_file():
-        raise SystemExit(f"no --corpus given and the generator {GENERATOR} is not there")
-    out = scratch / f"corpus-{args.ingresses}"
-    subprocess.run([sys.executable, str(GENERATOR), "--ingresses", str(args.ingresses), str(out)], check=True)
-    return out
+    out = scratch / f"corpus-{count}"
+    if GENERATOR.is_file() and not getattr(args, "own_generator", False):
+        subprocess.run([sys.executable, str(GENERATOR), "--ingresses", str(count), str(out)], check=True)
+        return out
+    from benchmarks.corpus import write_corpus
+
+    return write_corpus(out, count)
+
+
+def bench_check(args: argparse.Namespace) -> None:
+    """`pomgate check` (one and two workers, no cache) next to the YAML parse floor, at two sizes."""
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="pomgate-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        results = {}
+        for size in sizes:
+            corpus = Path(args.corpus) if args.corpus and len(sizes) == 1 else corpus_dir(args, scratch, size)
+            cases = []
+            if SUITE_FLOOR.is_file():  # the issue's yardstick: text read as str, then the C loader
+                cases.append(
+                    Case("parse floor, suite pyyaml-c", [sys.executable, str(SUITE_FLOOR), "pyyaml-c", str(corpus)])
+                )
+            cases += [
+                Case("parse floor, bytes to the C loader", [sys.executable, "-m", "benchmarks.floor", str(corpus)]),
+                Case(
+                    "pomgate check, 2 workers",
+                    pomgate("check", str(corpus), "-f", "json", "--no-cache", "--workers", "2"),
+                ),
+                Case(
+                    "pomgate check, 1 worker",
+                    pomgate("check", str(corpus), "-f", "json", "--no-cache", "--workers", "1"),
+                ),
+            ]
+            timings = side_by_side(cases, args.repetitions)
+            results[size] = timings
+            files = sum(1 for _ in corpus.rglob("*.y*ml"))
+            print(f"\n{size:,} Ingresses ({files:,} YAML files, {corpus})")
+            print(table(timings, cases[0].name))
+        print(
+            f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"{args.repetitions} alternating repetitions after a warm-up, {time.strftime('%Y-%m-%d')}"
+        )
+        if len(sizes) == 2:
+            small, large = sizes
+            for index in (len(cases) - 2, len(cases) - 1):
+                ratio = results[large][index].median / results[small][index].median
+                print(f"scaling {small:,} -> {large:,}, {results[large][index].name}: {ratio:.2f}x time")
 
 
 def bench_hook(args: argparse.Namespace) -> None:
@@ -124,6 +169,13 @@ def main() -> None:
     diff.add_argument("--corpus", help="an existing corpus directory")
     diff.add_argument("--ingresses", type=int, default=10000, help="generate a corpus of N Ingresses (default 10000)")
     diff.add_argument("--repetitions", type=int, default=5)
+    check = sub.add_parser("check", help="check vs the YAML parse floor, at two corpus sizes")
+    check.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)")
+    check.add_argument("--corpus", help="an existing corpus directory (with one size)")
+    check.add_argument(
+        "--own-generator", action="store_true", help="use benchmarks/corpus.py even if the suite's is there"
+    )
+    check.add_argument("--repetitions", type=int, default=3)
     controller = sub.add_parser("controller", help="controller: Ingress change -> written config, initial sync")
     controller.add_argument("--ingresses", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
     controller.add_argument("--changes", type=int, default=40, help="Ingress changes timed per size (default 40)")
@@ -133,6 +185,8 @@ def main() -> None:
         bench_hook(args)
     elif args.bench == "diff":
         bench_diff(args)
+    elif args.bench == "check":
+        bench_check(args)
     else:
         from benchmarks.controller import bench_controller
 

@@ -15,6 +15,7 @@ class Timing:
 
     name: str
     samples: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -35,16 +36,24 @@ class Case:
     ok_codes: tuple[int, ...] = (0, 1)
 
 
-def run_once(case: Case, repetition: int) -> float:
-    """Time one run of ``case`` (output discarded); fail loudly on an unexpected exit code."""
+def run_once(case: Case, repetition: int) -> tuple[float, float]:
+    """Time one run of ``case`` (output discarded): wall seconds and peak RSS in MiB (wait4)."""
+    import os
+    import tempfile
+
     if case.before is not None:
         case.before(repetition)
-    start = time.perf_counter()
-    done = subprocess.run(case.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in case.ok_codes:
-        raise SystemExit(f"{case.name}: exit {done.returncode}: {done.stderr.decode(errors='replace')[-2000:]}")
-    return elapsed
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(case.argv, stdout=subprocess.DEVNULL, stderr=errors)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in case.ok_codes:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-2000:]
+            raise SystemExit(f"{case.name}: exit {process.returncode}: {tail}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def side_by_side(cases: Sequence[Case], repetitions: int, *, warmup: bool = True) -> list[Timing]:
@@ -55,14 +64,19 @@ def side_by_side(cases: Sequence[Case], repetitions: int, *, warmup: bool = True
             run_once(case, -1)
     for repetition in range(repetitions):
         for case, timing in zip(cases, timings, strict=True):
-            timing.samples.append(run_once(case, repetition))
+            elapsed, rss = run_once(case, repetition)
+            timing.samples.append(elapsed)
+            timing.rss_mb.append(rss)
     return timings
 
 
 def table(timings: Sequence[Timing], baseline: str) -> str:
     """A Markdown table: median, spread and ratio to ``baseline`` for each timing."""
     base = next(t for t in timings if t.name == baseline).median
-    rows = ["| command | median s | spread s | vs baseline |", "| --- | --- | --- | --- |"]
+    rows = ["| command | median s | spread s | peak RSS MiB | vs baseline |", "| --- | --- | --- | --- | --- |"]
     for timing in timings:
-        rows.append(f"| {timing.name} | {timing.median:.2f} | {timing.spread:.2f} | {timing.median / base:.3f}× |")
+        rss = statistics.median(timing.rss_mb) if timing.rss_mb else 0.0
+        rows.append(
+            f"| {timing.name} | {timing.median:.2f} | {timing.spread:.2f} | {rss:.0f} | {timing.median / base:.3f}× |"
+        )
     return "\n".join(rows)
