@@ -12,13 +12,15 @@ from __future__ import annotations
 import base64
 import bisect
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pomgate.controller.livestate import IngressKey, LiveState
+from pomgate.parallel import split_map
 from pomgate.reports.routes import route_config
 from pomgate.translation.options import TranslateOptions
+from pomgate.translation.route import IngressOutcome
 from pomgate.translation.translator import translate_ingress
 
 HEADER = b"# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
@@ -89,15 +91,17 @@ class Reconciler:
     # ------------------------------------------------------------------ translation
     def reconcile(self, keys: Iterable[IngressKey], *, keep_last_good: bool = True) -> list[IngressReport]:
         """Translate the Ingresses ``keys`` again; replace their routes in the table."""
+        ordered = sorted(set(keys))
+        # Many at once (the initial sync): the second process translates half (`pomgate.parallel`).
+        translated = split_map(self._translate, ordered, minimum=400)
         reports: list[IngressReport] = []
         state = self.state
-        for key in sorted(set(keys)):
+        for key, (outcome, entries) in zip(ordered, translated, strict=True):
             live = state.ingresses.get(key)
-            if live is None:
+            if live is None or outcome is None:
                 self._drop(key)
                 reports.append(IngressReport(key, "removed"))
                 continue
-            outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
             report = IngressReport(key, "updated", uid=live.uid, resource_version=live.resource_version)
             if not outcome.managed:
                 self._drop(key)
@@ -109,18 +113,33 @@ class Reconciler:
                 if not keep_last_good:
                     self._drop(key)
             else:
-                applied = _Applied(
-                    [
-                        _Entry(route.sort_key(), _json_line(route_config(route, show_secrets=True)))
-                        for route in outcome.routes
-                    ]
-                )
+                applied = _Applied(entries or [])
                 applied.certificates = self._certificates(live.typed.model.spec, key[0])
                 self._drop(key)
                 self._add(key, applied)
-                report.routes = len(outcome.routes)
+                report.routes = len(applied.entries)
             reports.append(report)
         return reports
+
+    def _translate(self, keys: Sequence[IngressKey]) -> list[tuple[IngressOutcome | None, list[_Entry] | None]]:
+        """The shared translator's outcome for each key, with its routes as ready config lines."""
+        state = self.state
+        results: list[tuple[IngressOutcome | None, list[_Entry] | None]] = []
+        for key in keys:
+            live = state.ingresses.get(key)
+            if live is None:
+                results.append((None, None))
+                continue
+            outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
+            entries = None
+            if outcome.managed and outcome.error is None:
+                entries = [
+                    _Entry(route.sort_key(), _json_line(route_config(route, show_secrets=True)))
+                    for route in outcome.routes
+                ]
+            outcome.routes, outcome.findings = [], []  # the config lines are what is kept (and sent back)
+            results.append((outcome, entries))
+        return results
 
     def full_sync(self) -> list[IngressReport]:
         """Rebuild the table from scratch from every Ingress (startup, after a relist)."""

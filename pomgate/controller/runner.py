@@ -184,6 +184,10 @@ class Controller:
 
     async def _main(self, tasks: list[asyncio.Task[Any]]) -> None:
         started = time.monotonic()
+        # The initial lists build every object the controller keeps; a full collection in between
+        # would walk all of them again, many times. Collect normally once they are frozen below.
+        collecting = gc.isenabled()
+        gc.disable()
         listed = asyncio.create_task(self._all_listed())
         done, _ = await asyncio.wait([listed, *tasks], return_when=asyncio.FIRST_COMPLETED)
         if listed not in done:
@@ -197,8 +201,9 @@ class Controller:
         reports = self.reconciler.full_sync()
         # The cluster's objects live as long as the process: keep the cyclic collector from walking
         # them on every full collection (at 10k Ingresses that walk is a 100 ms pause).
-        gc.collect()
         gc.freeze()
+        if collecting:
+            gc.enable()
         self.synced = True
         log.info(
             "initial sync: %d Ingresses, %d routes in %.2fs",
