@@ -82,11 +82,14 @@ def compare(base: Analysis, head: Analysis) -> DiffResult:
     result = DiffResult(base, head)
     before = {route.key: route for route in base.translation.routes}
     after = {route.key: route for route in head.translation.routes}
-    rendered_before = {key: route_config(route) for key, route in before.items()}
+    rendered_before = _LazyRendered(before)
     for key, route in after.items():
         if key not in before:
             result.added.append(route)
             continue
+        previous = before[key]
+        if previous is route or previous.fields == route.fields:
+            continue  # the same route (an unaffected Ingress reuses the base's objects)
         old, new = rendered_before[key], route_config(route)
         names = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
         if names:
@@ -103,6 +106,18 @@ def compare(base: Analysis, head: Analysis) -> DiffResult:
     result.risks = _risks(result, base, head)
     result.introduced, result.fixed = _finding_changes(base.findings, head.findings)
     return result
+
+
+class _LazyRendered(dict[RouteKey, dict[str, Any]]):
+    """route_config of the base routes, rendered only for the keys looked up."""
+
+    def __init__(self, routes: dict[RouteKey, Route]) -> None:
+        super().__init__()
+        self.routes = routes
+
+    def __missing__(self, key: RouteKey) -> dict[str, Any]:
+        rendered = self[key] = route_config(self.routes[key])
+        return rendered
 
 
 # ---------------------------------------------------------------- risks
@@ -248,18 +263,27 @@ def _takeovers(base: Analysis, head: Analysis) -> list[Risk]:
     # group, then the first match in Pomerium's order): another Ingress answering it is a takeover.
     head_table, base_table = RouteTable(head.translation.routes), RouteTable(base.translation.routes)
 
-    def signature(table: RouteTable, pattern: str | None) -> list[tuple[Any, ...]]:
-        group = table.groups.get(pattern, []) if pattern else []
-        return [
-            (r.key, r.ingress, r.from_url, r.match_value("path"), r.match_value("prefix"), r.match_value("regex"))
-            for r in group
-        ]
+    signatures: dict[tuple[int, str | None], list[tuple[Any, ...]]] = {}
 
+    def signature(table: RouteTable, pattern: str | None) -> list[tuple[Any, ...]]:
+        cache_key = (id(table), pattern)
+        found = signatures.get(cache_key)
+        if found is None:
+            group = table.groups.get(pattern, []) if pattern else []
+            found = signatures[cache_key] = [
+                (r.key, r.ingress, r.from_url, r.match_value("path"), r.match_value("prefix"), r.match_value("regex"))
+                for r in group
+            ]
+        return found
+
+    hosts: dict[str, str] = {}
     for before in base.translation.routes:
         url = _probe_url(before)
         if url is None:
             continue
-        host = (urlsplit(url).hostname or "").lower()
+        host = hosts.get(before.from_url)
+        if host is None:
+            host = hosts[before.from_url] = (urlsplit(url).hostname or "").lower()
         head_group, base_group = head_table.group_for(host), base_table.group_for(host)
         if head_group == base_group and signature(head_table, head_group) == signature(base_table, base_group):
             continue  # this host's routes did not change: nobody took anything over

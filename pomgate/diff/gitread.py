@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,7 @@ def revision_files(
 ) -> list[SourceFile]:
     """The manifest files of ``rev`` under ``prefixes``, read from git objects (no checkout).
 
+    One `git ls-tree` lists the tree and one `git cat-file --batch` reads every blob not read yet:
     ``contents`` (blob id -> bytes) is shared between calls so a blob in both revisions is read once.
     """
     contents = {} if contents is None else contents
@@ -86,21 +88,48 @@ def revision_files(
         commit = repo.commit(rev)
     except (git.BadName, ValueError) as err:
         raise RevisionError(f"unknown revision {rev!r}") from err
-    files = []
-    for item in commit.tree.traverse():
-        if not isinstance(item, git.Blob):
+    listing = _git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit.hexsha])
+    wanted: list[tuple[str, str]] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
             continue
-        path = str(item.path)
+        meta, _tab, raw_path = entry.partition(b"\t")
+        mode, kind, sha = meta.decode().split()
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if kind != "blob" or mode == "120000":
+            continue  # submodules; symlinks (the working-tree scanner follows only links inside the tree)
         if not path.endswith(MANIFEST_EXTENSIONS) or not _selected(path, prefixes):
             continue
-        if item.mode == git.Blob.link_mode:
-            continue  # symlinks: the working-tree scanner follows only links inside the tree
-        content = contents.get(item.hexsha)
-        if content is None:
-            content = contents[item.hexsha] = item.data_stream.read()
-        files.append(SourceFile(path, content, item.hexsha))
+        wanted.append((path, sha))
+    missing = sorted({sha for _path, sha in wanted if sha not in contents})
+    if missing:
+        contents.update(_read_blobs(repo, missing))
+    files = [SourceFile(path, contents[sha], sha) for path, sha in wanted]
     files.sort(key=lambda f: scan_order(f.path))
     return files
+
+
+def _git(repo: git.Repo, args: list[str], stdin: bytes | None = None) -> bytes:
+    done = subprocess.run(["git", f"--git-dir={repo.git_dir}", *args], input=stdin, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RevisionError(f"git {args[0]} failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def _read_blobs(repo: git.Repo, shas: Sequence[str]) -> dict[str, bytes]:
+    """Every blob of ``shas`` through one `git cat-file --batch`."""
+    out = _git(repo, ["cat-file", "--batch"], ("\n".join(shas) + "\n").encode())
+    blobs: dict[str, bytes] = {}
+    position = 0
+    while position < len(out):
+        header_end = out.index(b"\n", position)
+        sha, kind, size_text = out[position:header_end].decode().split()
+        start = header_end + 1
+        size = int(size_text)
+        if kind == "blob":
+            blobs[sha] = out[start : start + size]
+        position = start + size + 1  # the content is followed by a newline
+    return blobs
 
 
 def worktree_files(repo: git.Repo, prefixes: Sequence[str]) -> list[SourceFile]:
