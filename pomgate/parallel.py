@@ -55,9 +55,9 @@ class ForkedCall(Generic[R]):
             os.close(read_fd)
             status = 0
             try:
-                payload = pickle.dumps(func(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_fd, "wb") as pipe:
-                    pipe.write(payload)
+                result = func()
+                with os.fdopen(write_fd, "wb", buffering=1 << 20) as pipe:
+                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 status = 1
             os._exit(status)
@@ -68,14 +68,18 @@ class ForkedCall(Generic[R]):
     def result(self) -> R:
         if self._pid == 0:
             return self._func()
+        loaded: R | None = None
+        ok = True
         with os.fdopen(self._read_fd, "rb") as pipe:
-            payload = pipe.read()
+            try:
+                loaded = pickle.load(pipe)  # streamed: the pickled bytes are never held whole
+            except Exception:
+                ok = False
         _, status = os.waitpid(self._pid, 0)
         self._pid = 0
-        if status != 0 or not payload:
+        if not ok or status != 0:
             return self._func()  # the child failed: do its part here
-        result: R = pickle.loads(payload)
-        return result
+        return loaded  # type: ignore[return-value]
 
 
 def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int = 200) -> list[R]:

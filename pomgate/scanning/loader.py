@@ -305,6 +305,7 @@ class KubectlLoader(_BaseLoader):
                 data[key] = value_node.value if value_node.tag == _STR_TAG else scalar(value_node)
             else:
                 data[key] = collection(value_node, child_depth)
+        data._lines = tuple(data._lines)  # a tuple holds them in less memory than the growing list
 
     def construct_kube_sequence(self, node: Node) -> Iterator[list[Any]]:
         """A sequence as a plain list."""
@@ -451,7 +452,9 @@ class KubectlLoader(_BaseLoader):
                 data.set_key_line(key, line)
             else:
                 data[key] = self._value(item_node, depth)
-                data._lines.append(line)
+                lines = data._lines
+                assert isinstance(lines, list)  # still being built
+                lines.append(line)
             merged.add(key)
         return merged
 

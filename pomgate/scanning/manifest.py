@@ -20,7 +20,7 @@ class LineDict(dict[Any, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.line: int = 0
-        self._lines: list[int] = []
+        self._lines: list[int] | tuple[int, ...] = []
 
     def key_line(self, key: Any, default: int | None = None) -> int | None:
         """The line of ``key`` (the last occurrence of a duplicated key), else ``default``."""
@@ -33,6 +33,8 @@ class LineDict(dict[Any, Any]):
     def set_key_line(self, key: Any, line: int) -> None:
         """Record the line of ``key``, which must already be in the mapping."""
         lines = self._lines
+        if not isinstance(lines, list):
+            lines = self._lines = list(lines)
         for index, candidate in enumerate(self):
             if candidate == key:
                 if index < len(lines):
@@ -52,7 +54,7 @@ class LineDict(dict[Any, Any]):
         return (_restore_line_dict, (dict(self), self.line, self._lines))
 
 
-def _restore_line_dict(items: dict[Any, Any], line: int, lines: list[int]) -> LineDict:
+def _restore_line_dict(items: dict[Any, Any], line: int, lines: list[int] | tuple[int, ...]) -> LineDict:
     restored = LineDict(items)
     restored.line = line
     restored._lines = lines

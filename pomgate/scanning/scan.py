@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pomgate.findings import Finding, ObjectRef, Severity
+from pomgate.parallel import split_map
 from pomgate.scanning.cache import ScanCache, content_hash
 from pomgate.scanning.discover import InputFile, discover
 from pomgate.scanning.loader import LoadedDocument, load_documents
@@ -100,9 +101,57 @@ def scan(
     inputs, findings = discover(paths)
     result = ScanResult(findings=findings)
     with _gc_paused():
-        for item in inputs:
-            _scan_input(item, default_namespace, stdin_text, result, cache)
+        if cache is None:
+            # Each process reads and parses its half, one file at a time (`pomgate.parallel`), so the
+            # bytes of only one file are held at once.
+            pieces = split_map(
+                lambda part: [_parse(_read_input(item, stdin_text), default_namespace) for item in part],
+                inputs,
+                minimum=PARALLEL_MINIMUM_FILES,
+            )
+        else:
+            pieces = [_read_input(item, stdin_text) for item in inputs]
+            to_parse: list[_Piece] = []
+            for piece in pieces:
+                if piece.content is None:
+                    continue
+                if piece.fs_path is not None:
+                    piece.digest = content_hash(piece.content)
+                    cached = cache.get(piece.path, piece.digest, default_namespace)
+                    if cached is not None:
+                        piece.objects, piece.findings = cached
+                        continue
+                to_parse.append(piece)
+            parsed = split_map(
+                lambda part: [_parse(piece, default_namespace) for piece in part],
+                to_parse,
+                minimum=PARALLEL_MINIMUM_FILES,
+            )
+            for piece, done in zip(to_parse, parsed, strict=True):
+                piece.objects, piece.findings = done.objects, done.findings
+                if piece.digest is not None:
+                    cache.put(piece.path, piece.digest, default_namespace, piece.objects, piece.findings)
+        for piece in pieces:
+            if not piece.readable:
+                result.findings.extend(piece.findings)
+                continue
+            result.files.append(piece.path)
+            if piece.fs_path is None:
+                result.sources[piece.path] = piece.content or b""
+            else:
+                result.source_paths[piece.path] = piece.fs_path
+            result.objects.extend(piece.objects)
+            result.findings.extend(piece.findings)
     return result
+
+
+def _parse(piece: _Piece, default_namespace: str) -> _Piece:
+    """Parse ``piece`` in place; a file's bytes are let go of once parsed (stdin's are kept)."""
+    if piece.content is not None:
+        piece.objects, piece.findings = scan_text(piece.content, piece.path, default_namespace)
+        if piece.fs_path is not None:
+            piece.content = None
+    return piece
 
 
 def scan_selected(
@@ -169,47 +218,39 @@ def scan_selected(
     return result
 
 
-def _scan_input(
-    item: InputFile,
-    default_namespace: str,
-    stdin_text: str | bytes | None,
-    result: ScanResult,
-    cache: ScanCache | None = None,
-) -> None:
-    """Read one input into ``result``; an unreadable file becomes an ``input/unreadable`` finding."""
+#: Below this many files to parse, a second process costs more than it saves.
+PARALLEL_MINIMUM_FILES = 200
+
+
+@dataclass
+class _Piece:
+    """One input on its way through `scan`: its bytes, then its objects and findings."""
+
+    path: str
+    content: str | bytes | None
+    fs_path: str | None
+    readable: bool = True
+    digest: bytes | None = None
+    objects: list[ManifestObject] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _read_input(item: InputFile, stdin_text: str | bytes | None) -> _Piece:
+    """The bytes of one input, or an ``input/unreadable`` finding."""
     if item.fs_path is None:
         content: str | bytes = stdin_text if stdin_text is not None else _read_stdin()
-    else:
-        try:
-            with open(item.fs_path, "rb") as handle:
-                content = handle.read()
-        except OSError as error:
-            result.findings.append(
-                Finding(
-                    "input/unreadable",
-                    Severity.ERROR,
-                    f"{item.display_path}: cannot read file ({error.strerror or error})",
-                    path=item.display_path,
-                )
-            )
-            return
-    result.files.append(item.display_path)
-    if item.fs_path is None:
-        result.sources[item.display_path] = content
-    else:
-        result.source_paths[item.display_path] = str(item.fs_path)
-    if cache is None or item.fs_path is None:
-        objects, findings = scan_text(content, item.display_path, default_namespace)
-    else:
-        digest = content_hash(content)
-        cached = cache.get(item.display_path, digest, default_namespace)
-        if cached is None:
-            objects, findings = scan_text(content, item.display_path, default_namespace)
-            cache.put(item.display_path, digest, default_namespace, objects, findings)
-        else:
-            objects, findings = cached
-    result.objects.extend(objects)
-    result.findings.extend(findings)
+        return _Piece(item.display_path, content, None)
+    try:
+        with open(item.fs_path, "rb") as handle:
+            return _Piece(item.display_path, handle.read(), str(item.fs_path))
+    except OSError as error:
+        unreadable = Finding(
+            "input/unreadable",
+            Severity.ERROR,
+            f"{item.display_path}: cannot read file ({error.strerror or error})",
+            path=item.display_path,
+        )
+        return _Piece(item.display_path, None, None, readable=False, findings=[unreadable])
 
 
 def _read_stdin() -> bytes:
