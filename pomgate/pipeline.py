@@ -52,7 +52,7 @@ def analyze_objects(
     """Type and translate already-scanned objects."""
     # The API server's checks of the raw objects run in a second process while this one types them;
     # then each process translates half of the Ingresses (`pomgate.parallel`; same result with one).
-    with _collector_paused():
+    with collector_paused():
         checked = ForkedCall(lambda: api_validation(objects), enabled=len(objects) >= PARALLEL_MINIMUM)
         inventory, inventory_findings = build_inventory(objects, api_errors=checked.result)
         gc.freeze()  # before the fork below: the child must not touch (so copy) every page in a collection
@@ -74,7 +74,7 @@ def analyze_objects(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while typing and translating, then freeze what was built.
 
     These stages build hundreds of thousands of long-lived objects and no reference cycles worth

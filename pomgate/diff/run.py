@@ -13,7 +13,8 @@ from pomgate.diff.compare import DiffResult, compare
 from pomgate.diff.gitread import SourceFile, repository_prefixes, revision_files, worktree_files
 from pomgate.findings import Finding, ObjectRef
 from pomgate.kube.context import affected_paths, select_context
-from pomgate.pipeline import Analysis, analyze_objects
+from pomgate.parallel import split_map
+from pomgate.pipeline import Analysis, analyze_objects, collector_paused
 from pomgate.scanning.cache import ScanCache, content_hash
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan_text
@@ -48,6 +49,30 @@ class BlobScans:
             self.parsed[key] = found
         objects, findings = found
         return objects, copy.deepcopy(findings)  # later stages fill in columns; keep the shared copy clean
+
+    def prefetch(self, sources: Sequence[SourceFile]) -> None:
+        """Parse every blob of ``sources`` not parsed or cached yet, half in a second process."""
+        todo: dict[tuple[str, str], SourceFile] = {}
+        for source in sources:
+            key = (source.path, source.blob)
+            if key in self.parsed or key in todo:
+                continue
+            if self.cache is not None:
+                cached = self.cache.get(source.path, content_hash(source.content), self.default_namespace)
+                if cached is not None:
+                    self.parsed[key] = cached
+                    continue
+            todo[key] = source
+        pending = list(todo.values())
+        namespace = self.default_namespace
+        parsed = split_map(
+            lambda part: [scan_text(source.content, source.path, namespace) for source in part], pending, minimum=200
+        )
+        for source, found in zip(pending, parsed, strict=True):
+            self.parses += 1
+            self.parsed[(source.path, source.blob)] = found
+            if self.cache is not None:
+                self.cache.put(source.path, content_hash(source.content), namespace, *found)
 
 
 def analyze_sources(
@@ -89,6 +114,8 @@ def diff_revisions(
     contents: dict[str, bytes] = {}
     base_files = revision_files(repo, base, prefixes, contents)
     head_files = worktree_files(repo, prefixes) if head is None else revision_files(repo, head, prefixes, contents)
+    with collector_paused():
+        scans.prefetch([*base_files, *head_files])  # each distinct blob parsed once, in two processes
     base_analysis = analyze_sources(base_files, scans, options, config)
     head_analysis = None
     if incremental:
