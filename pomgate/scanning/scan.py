@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -179,7 +180,7 @@ def scan_selected(
                 continue  # stdin is not offered to the hook
             try:
                 with open(item.fs_path, "rb") as handle:
-                    content = handle.read()
+                    content = handle.read(MAX_FILE_BYTES + 1)  # larger: refused by scan_text
             except OSError as error:
                 result.findings.append(
                     Finding(
@@ -218,6 +219,21 @@ def scan_selected(
     return result
 
 
+#: Files larger than this are not read (the API server takes at most 3 MiB per request).
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+def too_large(display_path: str, size: int) -> Finding:
+    """The ``input/file-too-large`` finding of a file of ``size`` bytes."""
+    return Finding(
+        "input/file-too-large",
+        Severity.ERROR,
+        f"{display_path}: {size / 1048576:.1f} MiB is far over any manifest Kubernetes accepts (3 MiB per "
+        f"request); the file is not read (limit {MAX_FILE_BYTES // 1048576} MiB)",
+        path=display_path,
+    )
+
+
 #: Below this many files to parse, a second process costs more than it saves.
 PARALLEL_MINIMUM_FILES = 200
 
@@ -236,13 +252,18 @@ class _Piece:
 
 
 def _read_input(item: InputFile, stdin_text: str | bytes | None) -> _Piece:
-    """The bytes of one input, or an ``input/unreadable`` finding."""
+    """The bytes of one input, or an ``input/unreadable`` or ``input/file-too-large`` finding."""
     if item.fs_path is None:
         content: str | bytes = stdin_text if stdin_text is not None else _read_stdin()
         return _Piece(item.display_path, content, None)
     try:
         with open(item.fs_path, "rb") as handle:
-            return _Piece(item.display_path, handle.read(), str(item.fs_path))
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return _Piece(
+                    item.display_path, None, None, readable=False, findings=[too_large(item.display_path, size)]
+                )
+            return _Piece(item.display_path, handle.read(MAX_FILE_BYTES + 1), str(item.fs_path))
     except OSError as error:
         unreadable = Finding(
             "input/unreadable",
@@ -255,7 +276,7 @@ def _read_input(item: InputFile, stdin_text: str | bytes | None) -> _Piece:
 
 def _read_stdin() -> bytes:
     stream = sys.stdin
-    return b"" if stream is None else stream.buffer.read()
+    return b"" if stream is None else stream.buffer.read(MAX_FILE_BYTES + 1)  # more is refused unread
 
 
 @contextmanager
@@ -280,6 +301,8 @@ def scan_text(
     text: str | bytes, display_path: str, default_namespace: str = "default"
 ) -> tuple[list[ManifestObject], list[Finding]]:
     """Read one file's content (or stdin, or a git blob) into objects and findings; never raises."""
+    if len(text) > MAX_FILE_BYTES:
+        return [], [too_large(display_path, len(text))]
     with _gc_paused():
         documents, findings = load_documents(text, display_path)
         reader = _ObjectReader(display_path, default_namespace)

@@ -1,0 +1,141 @@
+"""Hostile repositories stay within stated time and memory, and end in a clear finding.
+
+Each case runs `pomgate check` as a real process and measures it with wait4 (wall time, peak RSS
+of the process and the second process it may fork). The limits are generous multiples of what the
+cases take on a 2-core machine, so a test fails when a bound is broken (a parse that expands an
+alias bomb, reads a 200 MB file, recurses 10,000 levels, follows a link loop), not on a slow day.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parents[2]
+MiB = 1024 * 1024
+
+
+@dataclass
+class Run:
+    findings: list[dict[str, Any]]
+    summary: dict[str, Any]
+    seconds: float
+    peak_mib: float
+
+    def rules(self) -> set[str]:
+        return {finding["rule"] for finding in self.findings}
+
+
+def check(path: Path, cwd: Path) -> Run:
+    start = time.perf_counter()
+    with open(cwd / "out.json", "wb") as out, open(cwd / "err.txt", "wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pomgate", "check", str(path), "--format", "json", "--no-cache"],
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    stderr = (cwd / "err.txt").read_text(errors="replace")
+    assert code in (0, 1), stderr[-2000:]
+    assert "Traceback" not in stderr
+    document = json.loads((cwd / "out.json").read_text())
+    return Run(document["findings"], document["summary"], seconds, usage.ru_maxrss / 1024)
+
+
+def test_billion_laughs(tmp_path: Path) -> None:
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: lol}", 'a0: &a0 ["lol","lol","lol","lol"]']
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1}]" for i in range(1, 12)
+    ]
+    (tmp_path / "bomb.yaml").write_text(
+        "\n".join(lines) + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n"
+    )
+    run = check(tmp_path / "bomb.yaml", tmp_path)
+    assert "input/yaml-alias-limit" in run.rules()
+    assert run.summary["objects"] == 1  # the next document still counts
+    assert run.seconds < 10 and run.peak_mib < 150, (run.seconds, run.peak_mib)
+
+
+def test_a_200_mb_file_is_not_read(tmp_path: Path) -> None:
+    big = tmp_path / "dump.yaml"
+    with big.open("wb") as handle:
+        handle.write(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  x: |\n")
+        handle.truncate(200 * MiB)  # sparse: the test does not write 200 MB
+    run = check(big, tmp_path)
+    [finding] = [f for f in run.findings if f["rule"] == "input/file-too-large"]
+    assert "200.0 MiB" in finding["message"]
+    assert run.seconds < 10 and run.peak_mib < 150, (run.seconds, run.peak_mib)
+
+
+def test_ten_thousand_levels_of_nesting(tmp_path: Path) -> None:
+    deep = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: " + "[" * 10_000 + "]" * 10_000 + "\n"
+    (tmp_path / "deep.yaml").write_text(deep)
+    run = check(tmp_path / "deep.yaml", tmp_path)
+    assert "input/yaml-too-deep" in run.rules()
+    assert run.seconds < 10 and run.peak_mib < 150, (run.seconds, run.peak_mib)
+
+
+def test_a_1_mb_annotation_value(tmp_path: Path) -> None:
+    value = "x" * MiB
+    (tmp_path / "ingress.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: big\n  annotations:\n"
+        f"    ingress.pomerium.io/description: {value}\nspec:\n  ingressClassName: pomerium\n"
+    )
+    run = check(tmp_path / "ingress.yaml", tmp_path)
+    [finding] = [f for f in run.findings if f["rule"] == "k8s/annotations-too-large"]
+    assert "262144" in finding["message"] or "256" in finding["message"]  # Kubernetes' cap: 256 KiB in all
+    assert value not in json.dumps(run.findings)  # the megabyte is not echoed back
+    assert run.seconds < 10 and run.peak_mib < 200, (run.seconds, run.peak_mib)
+
+
+def test_symlink_loops_and_links_out_of_the_root_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: outside}\n")
+    root = tmp_path / "repo"
+    (root / "apps").mkdir(parents=True)
+    (root / "apps" / "ok.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inside}\n")
+    (root / "apps" / "loop").symlink_to(root / "apps")  # a directory loop
+    (root / "apps" / "self").symlink_to(root)
+    (root / "escape").symlink_to(outside)  # a link out of the scanned root
+    (root / "escape.yaml").symlink_to(outside / "secret.yaml")
+    run = check(root, tmp_path)
+    assert run.summary["objects"] == 1  # only apps/ok.yaml
+    assert run.seconds < 10, run.seconds
+
+
+def test_binary_and_broken_encodings_are_reported_crlf_and_bom_are_read(tmp_path: Path) -> None:
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+    (tmp_path / "nul.yaml").write_bytes(manifest.format("nul").encode() + b"\0\0binary")
+    (tmp_path / "latin1.yaml").write_bytes(manifest.format("caf\xe9").encode("latin-1"))
+    (tmp_path / "crlf.yaml").write_bytes(manifest.format("crlf").replace("\n", "\r\n").encode())
+    (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + manifest.format("bom").encode())
+    run = check(tmp_path, tmp_path)
+    not_text = {f["path"] for f in run.findings if f["rule"] == "input/not-text"}
+    assert not_text == {"nul.yaml", "latin1.yaml"}
+    assert run.summary["objects"] == 2  # the CRLF and the BOM file
+    assert run.seconds < 10, run.seconds
+
+
+def test_a_hundred_thousand_tiny_files(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    for folder in range(100):
+        directory = root / f"d{folder:03d}"
+        directory.mkdir(parents=True)
+        for index in range(1000):
+            (directory / f"f{index:04d}.yaml").write_text(
+                f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{index}}}\n"
+            )
+    run = check(root, tmp_path)
+    assert run.summary["files"] == 100_000
+    assert run.seconds < 180 and run.peak_mib < 600, (run.seconds, run.peak_mib)
