@@ -182,9 +182,27 @@ def load_regression(path: Path) -> tuple[str, tuple[Any, ...]]:
     return document["target"], args
 
 
-def main() -> None:
+def _campaign(
+    name: str, target: Callable[..., None], strategy: st.SearchStrategy[tuple[Any, ...]], counter: dict[str, int]
+) -> Callable[[], None]:
+    """One hypothesis run of 500 inputs for ``target``; failing inputs go to the regression corpus."""
     from hypothesis import HealthCheck, given, settings
 
+    @settings(max_examples=500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def run(values: tuple[Any, ...]) -> None:
+        counter["executed"] += 1
+        try:
+            target(*values)
+        except Exception:
+            saved = save_regression(name, values)
+            print(f"{name}: failing input saved to {saved}", file=sys.stderr)
+            raise
+
+    return run
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.hardening.fuzz", description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="time per target (default 60)")
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated targets")
@@ -192,29 +210,17 @@ def main() -> None:
     total = 0
     for name in args.targets.split(","):
         target, strategy = TARGETS[name]
-        executed = 0
+        counter = {"executed": 0}
         deadline = time.monotonic() + args.seconds
         failures = 0
         while time.monotonic() < deadline:
-
-            @settings(max_examples=500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-            @given(strategy)
-            def run(values: tuple[Any, ...], target: Callable[..., None] = target, name: str = name) -> None:
-                nonlocal executed
-                executed += 1
-                try:
-                    target(*values)
-                except Exception:
-                    saved = save_regression(name, values)
-                    print(f"{name}: failing input saved to {saved}", file=sys.stderr)
-                    raise
-
             try:
-                run()
-            except Exception:
+                _campaign(name, target, strategy, counter)()
+            except Exception as err:  # hypothesis re-raises the shrunk failing example
                 failures += 1
-        total += executed
-        print(f"{name}: {executed} inputs in {args.seconds:.0f} s, {failures} failing")
+                print(f"{name}: {type(err).__name__}: {err}"[:300], file=sys.stderr)
+        total += counter["executed"]
+        print(f"{name}: {counter['executed']} inputs in {args.seconds:.0f} s, {failures} failing")
     print(f"total: {total} inputs")
 
 

@@ -60,7 +60,7 @@ def test_the_action_expands_no_untrusted_expression_in_scripts() -> None:
         "on: pull_request_target\njobs:\n  x:\n    steps:\n"
         "      - uses: actions/checkout@v4\n        with: {ref: '${{ github.event.pull_request.head.sha }}'}\n",
         "on: [workflow_run]\njobs:\n  x:\n    steps:\n      - uses: actions/checkout@v4\n",
-        "on: pull_request\njobs:\n  x:\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n",
+        'on: pull_request\njobs:\n  x:\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n',
         "on: push\njobs:\n  x:\n    steps:\n      - run: ./build ${{ inputs.args }}\n",
     ],
 )
