@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import warnings
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -151,7 +152,9 @@ def _python_accepts(pattern: str) -> bool:
     if not re.search(r"\(\?[=!<]|\\[1-9]|\(\?P=|\(\?>|[*+?}]\+", pattern):
         return False
     try:
-        re.compile(pattern)
-    except re.error:
+        with warnings.catch_warnings():  # compiled only, never matched; its FutureWarnings are noise here
+            warnings.simplefilter("ignore")
+            re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
         return False
     return True
