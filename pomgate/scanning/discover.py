@@ -140,17 +140,43 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
                 if ignored is None or entry_relative not in ignored.directories:
                     subdirectories.append((entry.path, entry_relative + "/"))
                 continue
+            if entry.is_symlink() and entry.is_dir():  # a link to a directory: never entered
+                if ignored is None or entry_relative not in ignored.files | ignored.directories:
+                    findings.append(_link_finding(entry.path, entry_relative, real_prefix, directory=True))
+                continue
             if not name.endswith(MANIFEST_EXTENSIONS) or (ignored is not None and entry_relative in ignored.files):
                 continue
             if entry.is_symlink():
                 real_path = _linked_file(entry.path, real_prefix)
                 if real_path is not None:
                     found.append((entry_relative, entry.path, real_path))
+                else:
+                    findings.append(_link_finding(entry.path, entry_relative, real_prefix, directory=False))
             elif entry.is_file(follow_symlinks=False):
                 found.append((entry_relative, entry.path, real_prefix + entry_relative))
         # Files of a directory come before its subdirectories, which are visited in name order.
         stack.extend(reversed(subdirectories))
     return found
+
+
+def _link_finding(link: str, relative: str, real_prefix: str, *, directory: bool) -> Finding:
+    """``input/link-not-followed`` for a link the walk does not follow (a warning when it leaves the folder)."""
+    target = os.path.realpath(link)
+    outside = not target.startswith(real_prefix) and target != real_prefix.rstrip(os.sep)
+    if directory and not outside:
+        why = "a symbolic link to a directory inside the scanned folder: not entered (it is read where it lies)"
+    elif directory:
+        why = "a symbolic link to a directory outside the scanned folder: not entered"
+    elif not os.path.exists(target):
+        why = "a symbolic link to nothing (its target does not exist): not read"
+    else:
+        why = "a symbolic link to a file outside the scanned folder: not read"
+    return Finding(
+        "input/link-not-followed",
+        Severity.WARNING if outside else Severity.INFO,
+        f"{relative} is {why}",
+        path=os.path.normpath(link),
+    )
 
 
 def _linked_file(link: str, real_prefix: str) -> str | None:

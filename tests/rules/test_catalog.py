@@ -50,6 +50,7 @@ NOT_RUNNABLE = {
     "input/not-text": "needs raw bytes that are not UTF-8; the example shows them escaped",
     "input/yaml-too-deep": "needs a document nested more than 256 levels; the example is abbreviated",
     "input/file-too-large": "needs a file over 32 MiB (tests/hardening/test_resource_bounds.py makes one)",
+    "input/link-not-followed": "needs symbolic links in a folder; the example is a listing",
 }
 #: Translate options an example needs.
 OPTIONS: dict[str, dict[str, Any]] = {

@@ -125,7 +125,14 @@ def test_symlinks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(root)
     # alias.yaml is read (inside the root) and real/one.yaml, the same file, is not read again;
     # linked-dir and loop are not entered, escape.yaml points outside, dangling.yaml points nowhere.
-    assert display_paths(["."]) == ["alias.yaml", "two.yaml"]
+    inputs, findings = discover(["."])
+    assert [item.display_path for item in inputs] == ["alias.yaml", "two.yaml"]
+    assert sorted((f.path, f.severity.value) for f in findings if f.rule == "input/link-not-followed") == [
+        ("dangling.yaml", "info"),
+        ("escape.yaml", "warning"),
+        ("linked-dir", "info"),
+        ("loop", "info"),
+    ]
     # Named explicitly, a link is read wherever it points; a named directory link is walked.
     assert display_paths(["escape.yaml"]) == ["escape.yaml"]
     assert display_paths(["linked-dir"]) == ["linked-dir/one.yaml"]
