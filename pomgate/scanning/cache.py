@@ -20,6 +20,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from pomgate.findings import Finding
 from pomgate.scanning.manifest import ManifestObject
 
 #: Bump when the pickled shape of ManifestObject/Finding or the loader's reading changes.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 5
 PACK_NAME = "scan.pack"
 CACHE_DIR_NAME = ".pomgate_cache"
 ENV_CACHE_DIR = "POMGATE_CACHE_DIR"
@@ -59,9 +60,16 @@ def default_cache_dir(start: Path | None = None) -> Path:
 class _Entry:
     digest: bytes
     namespace: str
-    payload: bytes | None = None  # pickled (objects, findings); None until pickled
+    payload: bytes | None = None  # pickled (objects, findings); None until pickled or read
     value: tuple[list[ManifestObject], list[Finding]] | None = None
     index: Any = None  # a small summary of the file's objects, readable without unpickling the payload
+    stat: tuple[int, int, int] | None = None  # (size, mtime_ns, inode) when the digest was taken
+    location: tuple[int, int] | None = None  # (offset, length) of the payload in the open pack file
+
+    @property
+    def stored(self) -> bool:
+        """Whether the objects can be had (pickled, or in the pack) rather than only the digest."""
+        return self.payload is not None or self.location is not None or self.value is not None
 
 
 @dataclass
@@ -75,33 +83,61 @@ class ScanCache:
     hits: int = 0
     misses: int = 0
     _writer: int | None = None
+    #: The pack file as opened (kept open: a background writer may replace the file by name meanwhile).
+    _pack_fd: int | None = None
+    _data_start: int = 0
 
     @classmethod
     def open(cls, folder: Path) -> ScanCache:
-        """Load the pack of ``folder``; a missing, stale or unreadable pack starts empty."""
+        """Load the index of ``folder``'s pack (payloads are read when asked for); bad packs start empty.
+
+        The pack is one pickle of (header, {path: (digest, namespace, index, stat, offset, length)})
+        followed by the pickled payloads, so a run that needs a few files does not read them all.
+        """
         cache = cls(folder)
         try:
-            with open(folder / PACK_NAME, "rb") as handle:
-                header, entries = pickle.load(handle)
+            handle = open(folder / PACK_NAME, "rb")  # noqa: SIM115 - kept open for the payloads
+        except OSError:
+            return cache
+        try:
+            header, entries = pickle.load(handle)
+            data_start = handle.tell()
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+            handle.close()
             return cache
         if header != _HEADER or not isinstance(entries, dict):
+            handle.close()
             return cache
+        cache._pack_fd = os.dup(handle.fileno())
+        handle.close()
+        cache._data_start = data_start
         cache.entries = {
-            path: _Entry(digest, namespace, payload, None, index)
-            for path, (digest, namespace, payload, index) in entries.items()
+            path: _Entry(digest, namespace, None, None, index, stat, (offset, length))
+            for path, (digest, namespace, index, stat, offset, length) in entries.items()
         }
         return cache
+
+    def _payload(self, entry: _Entry) -> bytes | None:
+        if entry.payload is not None:
+            return entry.payload
+        if entry.location is None or self._pack_fd is None:
+            return None
+        offset, length = entry.location
+        data = os.pread(self._pack_fd, length, self._data_start + offset)  # positional: safe after fork
+        return data if len(data) == length else None
 
     def get(self, path: str, digest: bytes, namespace: str) -> tuple[list[ManifestObject], list[Finding]] | None:
         """The cached scan of ``path`` when its bytes and namespace are unchanged."""
         self.used.add(path)
         entry = self.entries.get(path)
-        if entry is None or entry.digest != digest or entry.namespace != namespace or entry.payload is None:
+        payload = None
+        if entry is not None and entry.digest == digest and entry.namespace == namespace:
+            payload = self._payload(entry)
+        if payload is None:
             self.misses += 1
             return None
         try:
-            objects, findings = pickle.loads(entry.payload)
+            objects, findings = pickle.loads(payload)
         except Exception:  # a damaged entry is a miss, never a crash
             self.misses += 1
             return None
@@ -124,10 +160,30 @@ class ScanCache:
     def index_of(self, path: str, digest: bytes, namespace: str) -> Any:
         """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
         entry = self.entries.get(path)
-        if entry is None or entry.digest != digest or entry.namespace != namespace or entry.payload is None:
+        if entry is None or entry.digest != digest or entry.namespace != namespace or not entry.stored:
             return None
         self.used.add(path)
         return entry.index
+
+    def digest_by_stat(self, path: str, stat: tuple[int, int, int], namespace: str) -> bytes | None:
+        """The recorded digest of ``path`` when its size, mtime and inode are unchanged (no read needed).
+
+        A file whose mtime is within two seconds of now is not trusted (it may change again within the
+        clock's granularity, git's "racy" case), so it is read and hashed.
+        """
+        entry = self.entries.get(path)
+        if entry is None or entry.stat != stat or entry.namespace != namespace or not entry.stored:
+            return None
+        if time.time_ns() - stat[1] < 2_000_000_000:
+            return None
+        return entry.digest
+
+    def set_stat(self, path: str, stat: tuple[int, int, int]) -> None:
+        """Remember the file's size, mtime and inode beside its digest (written with the pack)."""
+        entry = self.entries.get(path)
+        if entry is not None and entry.stat != stat:
+            entry.stat = stat
+            self.dirty = True
 
     def set_index(self, path: str, index: Any) -> None:
         """Attach an index to an entry that has none yet (written with the pack)."""
@@ -175,16 +231,23 @@ class ScanCache:
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Automatically created by pomgate.\n*\n", encoding="utf-8")
-        packed: dict[str, tuple[bytes, str, bytes, Any]] = {}
+        meta: dict[str, tuple[bytes, str, Any, tuple[int, int, int] | None, int, int]] = {}
+        payloads: list[bytes] = []
+        offset = 0
         for path, entry in self.entries.items():
-            payload = entry.payload
+            payload = self._payload(entry)
             if payload is None:
+                if entry.value is None:
+                    continue  # an entry whose payload cannot be read back: leave it out
                 payload = pickle.dumps(entry.value, protocol=pickle.HIGHEST_PROTOCOL)
-            packed[path] = (entry.digest, entry.namespace, payload, entry.index)
+            meta[path] = (entry.digest, entry.namespace, entry.index, entry.stat, offset, len(payload))
+            payloads.append(payload)
+            offset += len(payload)
         handle, temporary = tempfile.mkstemp(prefix=".scan-", dir=self.folder)
         try:
             with os.fdopen(handle, "wb") as out:
-                pickle.dump((_HEADER, packed), out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((_HEADER, meta), out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.writelines(payloads)
             os.replace(temporary, self.folder / PACK_NAME)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

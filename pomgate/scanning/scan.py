@@ -172,50 +172,63 @@ def scan_selected(
     inputs, findings = discover(paths)
     result = ScanResult(findings=findings)
     indexed: list[tuple[str, Any]] = []
-    contents: dict[str, bytes | str] = {}
+    digests: dict[str, bytes] = {}
+    files: dict[str, str] = {}
     loaded: dict[str, tuple[list[ManifestObject], list[Finding]]] = {}
     with _gc_paused():
         for item in inputs:
             if item.fs_path is None:
                 continue  # stdin is not offered to the hook
+            path = item.display_path
+            fs_path = str(item.fs_path)
             try:
-                with open(item.fs_path, "rb") as handle:
-                    content = handle.read(MAX_FILE_BYTES + 1)  # larger: refused by scan_text
+                info = os.stat(fs_path)
+                stat = (info.st_size, info.st_mtime_ns, info.st_ino)
+                # An unchanged size, mtime and inode: the recorded digest stands, the file is not read.
+                digest = cache.digest_by_stat(path, stat, default_namespace)
+                content = None
+                if digest is None:
+                    with open(fs_path, "rb") as handle:
+                        content = handle.read(MAX_FILE_BYTES + 1)  # larger: refused by scan_text
+                    digest = content_hash(content)
             except OSError as error:
                 result.findings.append(
                     Finding(
                         "input/unreadable",
                         Severity.ERROR,
-                        f"{item.display_path}: cannot read file ({error.strerror or error})",
-                        path=item.display_path,
+                        f"{path}: cannot read file ({error.strerror or error})",
+                        path=path,
                     )
                 )
                 continue
-            path = item.display_path
             result.files.append(path)
-            contents[path] = content
-            digest = content_hash(content)
+            digests[path], files[path] = digest, fs_path
             index = cache.index_of(path, digest, default_namespace)
             if index is None:
                 cached = cache.get(path, digest, default_namespace)
                 if cached is None:
+                    if content is None:  # the recorded digest was for a damaged entry: read after all
+                        with open(fs_path, "rb") as handle:
+                            content = handle.read(MAX_FILE_BYTES + 1)
                     cached = scan_text(content, path, default_namespace)
                     cache.put(path, digest, default_namespace, *cached, index=indexer(cached[0]))
                 else:
                     cache.set_index(path, indexer(cached[0]))
                 loaded[path] = cached
                 index = indexer(cached[0])
+            cache.set_stat(path, stat)
             indexed.append((path, index))
         wanted = choose(indexed)
         for path, _index in indexed:
             if path not in wanted:
                 continue
-            found = loaded.get(path) or cache.get(path, content_hash(contents[path]), default_namespace)
+            found = loaded.get(path) or cache.get(path, digests[path], default_namespace)
             if found is None:  # a damaged entry: parse again
-                found = scan_text(contents[path], path, default_namespace)
+                with open(files[path], "rb") as handle:
+                    found = scan_text(handle.read(MAX_FILE_BYTES + 1), path, default_namespace)
             result.objects.extend(found[0])
             result.findings.extend(found[1])
-            result.sources[path] = contents[path]
+            result.source_paths[path] = files[path]
     return result
 
 
