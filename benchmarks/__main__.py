@@ -158,6 +158,43 @@ def bench_diff(args: argparse.Namespace) -> None:
         print(table(timings, "check (one tree, no cache)"))
 
 
+def bench_peers(args: argparse.Namespace) -> None:
+    """`pomgate check` next to the peer tools of BASELINES.md that are installed (missing ones are listed)."""
+    import shutil
+
+    with tempfile.TemporaryDirectory(prefix="pomgate-bench-") as scratch_name:
+        corpus = corpus_dir(args, Path(scratch_name))
+        manifests = sorted(
+            str(p)
+            for p in corpus.rglob("*")
+            if p.suffix in (".yaml", ".yml", ".json") and p.name != "corpus-manifest.json"
+        )
+        bin_dir = Path(sys.executable).parent
+        cases = [Case("pomgate check, 2 workers", pomgate("check", str(corpus), "-f", "json", "--no-cache"))]
+        tools = {
+            "yamllint": ["-f", "parsable", str(corpus)],
+            "kubernetes-validate": ["--quiet", *manifests],
+            "checkov": ["--framework", "kubernetes", "-d", str(corpus), "--quiet", "--compact", "--skip-download"],
+        }
+        missing = []
+        for tool, tool_args in tools.items():
+            configured = os.environ.get(tool.upper().replace("-", "_"))  # e.g. CHECKOV=/path/to/venv/bin/checkov
+            found = configured or (bin_dir / tool if (bin_dir / tool).exists() else shutil.which(tool))
+            if found is None:
+                missing.append(tool)
+                continue
+            cases.append(Case(tool, [str(found), *tool_args], ok_codes=tuple(range(256))))
+        timings = side_by_side(cases, args.repetitions)
+        print(f"corpus: {corpus} ({len(manifests)} manifest files)")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"{args.repetitions} alternating repetitions after a warm-up, {time.strftime('%Y-%m-%d')}"
+        )
+        print(table(timings, cases[0].name))
+        if missing:
+            print(f"not installed, not run: {', '.join(missing)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     sub = parser.add_subparsers(dest="bench", required=True)
@@ -176,6 +213,10 @@ def main() -> None:
         "--own-generator", action="store_true", help="use benchmarks/corpus.py even if the suite's is there"
     )
     check.add_argument("--repetitions", type=int, default=3)
+    peers = sub.add_parser("peers", help="check vs the installed peer tools (yamllint, kubernetes-validate, checkov)")
+    peers.add_argument("--corpus", help="an existing corpus directory")
+    peers.add_argument("--ingresses", type=int, default=1000, help="generate a corpus of N Ingresses (default 1000)")
+    peers.add_argument("--repetitions", type=int, default=3)
     controller = sub.add_parser("controller", help="controller: Ingress change -> written config, initial sync")
     controller.add_argument("--ingresses", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
     controller.add_argument("--changes", type=int, default=40, help="Ingress changes timed per size (default 40)")
@@ -187,6 +228,8 @@ def main() -> None:
         bench_diff(args)
     elif args.bench == "check":
         bench_check(args)
+    elif args.bench == "peers":
+        bench_peers(args)
     else:
         from benchmarks.controller import bench_controller
 

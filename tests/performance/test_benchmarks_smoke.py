@@ -28,3 +28,9 @@ def test_controller_benchmark_times_changes_to_the_written_config() -> None:
     row = next(line for line in out.splitlines() if line.startswith("| 30 |"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert float(cells[5]) > 0  # p95 ms of change -> config
+
+
+def test_peers_benchmark_lists_what_it_ran() -> None:
+    out = run("peers", "--ingresses", "15", "--repetitions", "1")
+    assert "| pomgate check, 2 workers |" in out
+    assert "kubernetes-validate" in out  # run (a test dependency) or listed as not installed
