@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from pomgate.collector import collector_paused
 from pomgate.config import Config
 from pomgate.findings import Finding
 from pomgate.kube.apivalidation import drop_shadowed
@@ -71,23 +71,6 @@ def analyze_objects(
     fill_columns(findings, lines)
     findings.sort(key=Finding.sort_key)
     return Analysis(objects, inventory, translation, findings, list(files), lines)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while typing and translating, then freeze what was built.
-
-    These stages build hundreds of thousands of long-lived objects and no reference cycles worth
-    collecting; each full collection would walk all of them again (seconds on 10k Ingresses).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def analyze_paths(

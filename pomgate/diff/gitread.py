@@ -39,10 +39,16 @@ def blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
-def scan_order(path: str) -> tuple[tuple[int, str], ...]:
-    """Sort key giving the directory scanner's order: files of a folder before its subfolders."""
-    parts = path.split("/")
-    return tuple((1, part) for part in parts[:-1]) + ((0, parts[-1]),)
+def scan_order(path: str) -> str:
+    """Sort key giving the directory scanner's order: files of a folder before its subfolders.
+
+    Each folder name is marked with \\x02 and ended with \\x00, the file name marked with \\x01, so
+    plain string comparison orders as comparing (is-folder, name) pairs part by part would.
+    """
+    folders, _slash, name = path.rpartition("/")
+    if not folders:
+        return "\x01" + name
+    return "\x02" + folders.replace("/", "\x00\x02") + "\x00\x01" + name
 
 
 def open_repository(start: str = ".") -> git.Repo:
@@ -70,43 +76,80 @@ def repository_prefixes(repo: git.Repo, paths: Sequence[str]) -> list[str]:
 
 
 def _selected(path: str, prefixes: Sequence[str]) -> bool:
+    if "" in prefixes:
+        return True  # the whole repository
     return any(not prefix or path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
 
 
-def revision_files(
-    repo: git.Repo, rev: str, prefixes: Sequence[str], contents: dict[str, bytes] | None = None
-) -> list[SourceFile]:
-    """The manifest files of ``rev`` under ``prefixes``, read from git objects (no checkout).
-
-    One `git ls-tree` lists the tree and one `git cat-file --batch` reads every blob not read yet:
-    ``contents`` (blob id -> bytes) is shared between calls so a blob in both revisions is read once.
-    """
-    contents = {} if contents is None else contents
+def revision_listing(repo: git.Repo, rev: str, prefixes: Sequence[str]) -> list[tuple[str, str]]:
+    """(path, blob id) of each manifest file of ``rev`` under ``prefixes``, in scan order (one `git ls-tree`)."""
     import git
 
     try:
         commit = repo.commit(rev)
     except (git.BadName, ValueError) as err:
         raise RevisionError(f"unknown revision {rev!r}") from err
-    listing = _git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit.hexsha])
+    listing = _git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit.hexsha]).decode("utf-8", "surrogateescape")
     wanted: list[tuple[str, str]] = []
-    for entry in listing.split(b"\0"):
-        if not entry:
+    whole = "" in prefixes
+    for entry in listing.split("\0"):
+        meta, _tab, path = entry.partition("\t")
+        if not path.endswith(MANIFEST_EXTENSIONS) or not (whole or _selected(path, prefixes)):
             continue
-        meta, _tab, raw_path = entry.partition(b"\t")
-        mode, kind, sha = meta.decode().split()
-        path = raw_path.decode("utf-8", "surrogateescape")
+        mode, kind, sha = meta.split(" ")
         if kind != "blob" or mode == "120000":
             continue  # submodules; symlinks (the working-tree scanner follows only links inside the tree)
+        wanted.append((path, sha))
+    wanted.sort(key=lambda item: scan_order(item[0]))
+    return wanted
+
+
+def changed_listing(
+    repo: git.Repo, base_listing: Sequence[tuple[str, str]], base: str, head: str, prefixes: Sequence[str]
+) -> list[tuple[str, str]]:
+    """``head``'s listing from ``base``'s and one `git diff-tree` (cheaper than listing the whole tree again)."""
+    import git
+
+    try:
+        commits = [repo.commit(rev).hexsha for rev in (base, head)]
+    except (git.BadName, ValueError) as err:
+        raise RevisionError(f"unknown revision {err}") from err
+    out = _git(repo, ["diff-tree", "-r", "-z", "--no-renames", "--full-index", *commits])
+    listing = dict(base_listing)
+    added = False
+    fields = out.split(b"\0")
+    for position in range(0, len(fields) - 1, 2):
+        meta, raw_path = fields[position], fields[position + 1]
+        if not meta.startswith(b":"):
+            continue
+        _old_mode, new_mode, _old_sha, new_sha, _status = meta[1:].decode().split()
+        path = raw_path.decode("utf-8", "surrogateescape")
         if not path.endswith(MANIFEST_EXTENSIONS) or not _selected(path, prefixes):
             continue
-        wanted.append((path, sha))
+        if new_mode in ("000000", "120000", "160000"):  # deleted; a symlink or submodule is not read
+            listing.pop(path, None)
+        else:
+            added = added or path not in listing
+            listing[path] = new_sha
+    files = list(listing.items())
+    if added:
+        files.sort(key=lambda item: scan_order(item[0]))
+    return files
+
+
+def revision_files(
+    repo: git.Repo, rev: str, prefixes: Sequence[str], contents: dict[str, bytes] | None = None
+) -> list[SourceFile]:
+    """The manifest files of ``rev`` under ``prefixes`` with their bytes, read from git objects (no checkout).
+
+    ``contents`` (blob id -> bytes) is shared between calls so a blob in both revisions is read once.
+    """
+    contents = {} if contents is None else contents
+    wanted = revision_listing(repo, rev, prefixes)
     missing = sorted({sha for _path, sha in wanted if sha not in contents})
     if missing:
-        contents.update(_read_blobs(repo, missing))
-    files = [SourceFile(path, contents[sha], sha) for path, sha in wanted]
-    files.sort(key=lambda f: scan_order(f.path))
-    return files
+        contents.update(read_blobs(repo, missing))
+    return [SourceFile(path, contents[sha], sha) for path, sha in wanted]
 
 
 def _git(repo: git.Repo, args: list[str], stdin: bytes | None = None) -> bytes:
@@ -116,7 +159,7 @@ def _git(repo: git.Repo, args: list[str], stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def _read_blobs(repo: git.Repo, shas: Sequence[str]) -> dict[str, bytes]:
+def read_blobs(repo: git.Repo, shas: Sequence[str]) -> dict[str, bytes]:
     """Every blob of ``shas`` through one `git cat-file --batch`."""
     out = _git(repo, ["cat-file", "--batch"], ("\n".join(shas) + "\n").encode())
     blobs: dict[str, bytes] = {}

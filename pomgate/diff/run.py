@@ -1,99 +1,153 @@
-"""Render both sides of a diff: scan the files of each revision (each distinct blob once), translate."""
+"""Render both sides of a diff: each distinct blob parsed once, only the files a change can affect translated.
+
+A diff reports routes and findings that differ, and those of a file that no change can reach are
+the same on both sides. So both revisions are listed (`git ls-tree`), every distinct blob is
+summarised (what its objects provide, need and which hosts they route; from the scan cache by git
+blob id when it was seen before, so an unchanged blob is not even read), the affected files are
+worked out from the summaries (`pomgate.kube.context.affected_files`), and each side is typed and
+translated for those files only, with the objects they depend on. When that would not pay (an
+IngressClass changed, or most files are affected) both sides are analysed in full. Both ways give
+the same diff (tested on random changes).
+"""
 
 from __future__ import annotations
 
 import copy
 import gc
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pomgate.collector import collector_paused
 from pomgate.config import Config
 from pomgate.diff.compare import DiffResult, compare
-from pomgate.diff.gitread import SourceFile, repository_prefixes, revision_files, worktree_files
-from pomgate.findings import Finding, ObjectRef
-from pomgate.kube.context import affected_paths, select_context
+from pomgate.diff.gitread import changed_listing, read_blobs, repository_prefixes, revision_listing, worktree_files
+from pomgate.findings import Finding
+from pomgate.kube.context import ObjectSummary, affected_files, select_context, select_files, summarize_file
 from pomgate.parallel import split_map
-from pomgate.pipeline import Analysis, analyze_objects, collector_paused
+from pomgate.pipeline import Analysis, analyze_objects
 from pomgate.scanning.cache import ScanCache, content_hash
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan_text
 from pomgate.translation.options import TranslateOptions
-from pomgate.translation.route import Route, TranslationResult
+from pomgate.translation.route import TranslationResult
 
 if TYPE_CHECKING:
     import git
 
+#: A file of a revision: (repository-relative path, git blob id).
+FileKey = tuple[str, str]
+Scanned = tuple[list[ManifestObject], list[Finding]]
+
 
 @dataclass
 class BlobScans:
-    """Parsed blobs by (path, blob id): a file unchanged between the revisions is parsed once."""
+    """Blobs of one diff by (path, blob id): read, parsed and summarised at most once, cached across runs."""
 
     default_namespace: str
     cache: ScanCache | None = None
-    parsed: dict[tuple[str, str], tuple[list[ManifestObject], list[Finding]]] = field(default_factory=dict)
+    repo: git.Repo | None = None
+    contents: dict[str, bytes] = field(default_factory=dict)  # blob id -> bytes, read on demand
+    parsed: dict[FileKey, Scanned] = field(default_factory=dict)
+    summaries: dict[FileKey, list[ObjectSummary]] = field(default_factory=dict)
     parses: int = 0
 
-    def scan(self, source: SourceFile) -> tuple[list[ManifestObject], list[Finding]]:
-        key = (source.path, source.blob)
-        found = self.parsed.get(key)
-        if found is None:
-            digest = content_hash(source.content)
-            cached = self.cache.get(source.path, digest, self.default_namespace) if self.cache else None
-            if cached is None:
-                self.parses += 1
-                cached = scan_text(source.content, source.path, self.default_namespace)
-                if self.cache is not None:
-                    self.cache.put(source.path, digest, self.default_namespace, *cached)
-            found = cached
-            self.parsed[key] = found
-        objects, findings = found
-        return objects, copy.deepcopy(findings)  # later stages fill in columns; keep the shared copy clean
+    def read(self, blobs: Iterable[str]) -> None:
+        """Fetch the bytes of the blobs not held yet (one `git cat-file --batch`)."""
+        missing = sorted({blob for blob in blobs if blob not in self.contents})
+        if missing and self.repo is not None:
+            self.contents.update(read_blobs(self.repo, missing))
 
-    def prefetch(self, sources: Sequence[SourceFile]) -> None:
-        """Parse every blob of ``sources`` not parsed or cached yet, half in a second process."""
-        todo: dict[tuple[str, str], SourceFile] = {}
-        for source in sources:
-            key = (source.path, source.blob)
-            if key in self.parsed or key in todo:
+    def summarize(self, keys: Iterable[FileKey]) -> None:
+        """Summaries of every file of ``keys``: cached ones by blob id, the rest parsed, half in a second process."""
+        todo: list[FileKey] = []
+        hit_paths: set[str] = set()  # the cache holds one version per path: keep the one this run reuses
+        for key in dict.fromkeys(keys):
+            if key in self.summaries:
                 continue
             if self.cache is not None:
-                cached = self.cache.get(source.path, content_hash(source.content), self.default_namespace)
-                if cached is not None:
-                    self.parsed[key] = cached
+                index = self.cache.index_of(key[0], key[1], self.default_namespace)
+                if index is not None:
+                    self.summaries[key] = index
+                    hit_paths.add(key[0])
                     continue
-            todo[key] = source
-        pending = list(todo.values())
-        namespace = self.default_namespace
-        parsed = split_map(
-            lambda part: [scan_text(source.content, source.path, namespace) for source in part], pending, minimum=200
-        )
-        for source, found in zip(pending, parsed, strict=True):
+            todo.append(key)
+        self.read(blob for _path, blob in todo)
+        namespace, contents = self.default_namespace, self.contents
+
+        def parse(part: Sequence[FileKey]) -> list[tuple[Scanned, list[ObjectSummary]]]:
+            out = []
+            for path, blob in part:
+                found = scan_text(contents[blob], path, namespace)
+                out.append((found, summarize_file(found[0])))
+            return out
+
+        for key, (found, summary) in zip(todo, split_map(parse, todo, minimum=200), strict=True):
             self.parses += 1
-            self.parsed[(source.path, source.blob)] = found
-            if self.cache is not None:
-                self.cache.put(source.path, content_hash(source.content), namespace, *found)
+            self.parsed[key] = found
+            self.summaries[key] = summary
+            if self.cache is not None and key[0] not in hit_paths:
+                digest = content_hash(contents[key[1]])
+                self.cache.put(key[0], digest, namespace, *found, index=summary, blob=key[1])
+
+    def scan(self, key: FileKey) -> Scanned:
+        """The objects and findings of one file (findings copied: later stages fill in their columns)."""
+        found = self.parsed.get(key)
+        if found is None and self.cache is not None:
+            found = self.cache.get(key[0], key[1], self.default_namespace)
+        if found is None:  # not summarised first, or a damaged cache entry
+            self.read([key[1]])
+            self.parses += 1
+            found = scan_text(self.contents[key[1]], key[0], self.default_namespace)
+        self.parsed[key] = found
+        objects, findings = found
+        return objects, copy.deepcopy(findings)
 
 
-def analyze_sources(
-    sources: Sequence[SourceFile], scans: BlobScans, options: TranslateOptions, config: Config | None
+def analyze_side(
+    files: Sequence[FileKey],
+    scans: BlobScans,
+    options: TranslateOptions,
+    config: Config | None,
+    focus: set[str] | None,
+    needed: set[str] | None = None,
 ) -> Analysis:
-    """Scan (or reuse) each file, then type and translate, as `pomgate check` does."""
+    """One revision typed and translated as `pomgate check` would, or only what findings in ``focus`` need.
+
+    With ``focus``, only the files in ``needed`` are loaded (those holding what the focus files'
+    objects need, `select_files`); the routes kept are those of Ingresses defined in the focus
+    files and the findings those in the focus files; the rest is the same on both sides of the diff.
+    """
+    if focus is not None:
+        if needed is None:
+            needed = select_files([(path, scans.summaries[(path, blob)]) for path, blob in files], focus)
+        files = [key for key in files if key[0] in needed]
+    shown = [key for key in files if focus is None or key[0] in focus]
+    scans.read(blob for _path, blob in shown)  # quoted under findings
     objects: list[ManifestObject] = []
-    findings: list[Finding] = []
-    for source in sources:
-        found_objects, found_findings = scans.scan(source)
+    scan_findings: list[Finding] = []
+    for key in files:
+        found_objects, found_findings = scans.scan(key)
         objects.extend(found_objects)
-        findings.extend(found_findings)
+        scan_findings.extend(found_findings)
     gc.freeze()  # as in `check`: the scanned objects stay; keep the collector from walking them
-    return analyze_objects(
+    if focus is not None:
+        objects = select_context(objects, focus)
+        scan_findings = [f for f in scan_findings if f.path in focus]
+    analysis = analyze_objects(
         objects,
         options,
-        scan_findings=findings,
-        files=[s.path for s in sources],
+        scan_findings=scan_findings,
+        files=[path for path, _blob in files],
         config=config,
-        sources={s.path: s.content for s in sources},
+        sources={path: scans.contents[blob] for path, blob in shown},
     )
+    if focus is not None:
+        defined_in = {obj.ref: obj.origin.path for obj in objects}  # the later definition wins, as in the inventory
+        routes = [route for route in analysis.translation.routes if defined_in.get(route.ingress) in focus]
+        analysis.translation = TranslationResult(routes, analysis.translation.outcomes, analysis.translation.findings)
+        analysis.findings = [f for f in analysis.findings if f.path in focus]
+    return analysis
 
 
 def diff_revisions(
@@ -108,69 +162,37 @@ def diff_revisions(
     cache: ScanCache | None = None,
     incremental: bool = True,
 ) -> tuple[DiffResult, BlobScans]:
-    """Compare revision ``base`` with ``head`` (the working tree when None) under ``paths``."""
-    prefixes = repository_prefixes(repo, paths)
-    scans = BlobScans(default_namespace, cache)
-    contents: dict[str, bytes] = {}
-    base_files = revision_files(repo, base, prefixes, contents)
-    head_files = worktree_files(repo, prefixes) if head is None else revision_files(repo, head, prefixes, contents)
-    with collector_paused():
-        scans.prefetch([*base_files, *head_files])  # each distinct blob parsed once, in two processes
-    base_analysis = analyze_sources(base_files, scans, options, config)
-    head_analysis = None
-    if incremental:
-        head_analysis = incremental_head(base_analysis, base_files, head_files, scans, options, config)
-    if head_analysis is None:
-        head_analysis = analyze_sources(head_files, scans, options, config)
-    return compare(base_analysis, head_analysis), scans
+    """Compare revision ``base`` with ``head`` (the working tree when None) under ``paths``.
 
-
-def incremental_head(
-    base: Analysis,
-    base_files: Sequence[SourceFile],
-    head_files: Sequence[SourceFile],
-    scans: BlobScans,
-    options: TranslateOptions,
-    config: Config | None,
-) -> Analysis | None:
-    """The head analysis from the base one, recomputing only the files a change can affect.
-
-    None when that would not pay (an IngressClass changed, or most files are affected); the
-    caller then analyses the head in full. Tested to give the same diff as the full analysis.
+    ``incremental=False`` analyses both sides in full (the reference the focused way is tested against).
     """
-    before = {f.path: f.blob for f in base_files}
-    after = {f.path: f.blob for f in head_files}
-    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
-    head_objects: list[ManifestObject] = []
-    head_scan_findings: list[Finding] = []
-    for source in head_files:
-        found_objects, found_findings = scans.scan(source)
-        head_objects.extend(found_objects)
-        head_scan_findings.extend(found_findings)
-    affected = affected_paths(base.objects, head_objects, changed)
-    if affected is None or len(affected) * 2 > max(len(head_files), 1):
-        return None
-    focused = analyze_objects(
-        select_context(head_objects, affected),
-        options,
-        scan_findings=[f for f in head_scan_findings if f.path in affected],
-        files=[s.path for s in head_files],
-        config=config,
-        sources={s.path: s.content for s in head_files if s.path in affected},
-    )
-    path_of = {obj.ref: obj.origin.path for obj in head_objects}
-    base_path_of = {obj.ref: obj.origin.path for obj in base.objects}
-
-    def in_affected(ref: ObjectRef, paths: dict[ObjectRef, str]) -> bool:
-        return paths.get(ref) in affected
-
-    routes = [r for r in base.translation.routes if not in_affected(r.ingress, base_path_of)]
-    routes += [r for r in focused.translation.routes if in_affected(r.ingress, path_of)]
-    routes.sort(key=Route.sort_key)
-    findings = [f for f in base.findings if f.path not in affected]
-    findings += [f for f in focused.findings if f.path in affected]
-    findings.sort(key=Finding.sort_key)
-    for obj in head_objects:
-        focused.inventory.objects.setdefault(obj.ref, obj)
-    translation = TranslationResult(routes=routes, outcomes=focused.translation.outcomes, findings=[])
-    return Analysis(head_objects, focused.inventory, translation, findings, focused.files, focused.sources)
+    prefixes = repository_prefixes(repo, paths)
+    scans = BlobScans(default_namespace, cache, repo)
+    base_files = revision_listing(repo, base, prefixes)
+    if head is None:
+        worktree = worktree_files(repo, prefixes)
+        scans.contents.update((source.blob, source.content) for source in worktree)
+        head_files = [(source.path, source.blob) for source in worktree]
+    else:
+        head_files = changed_listing(repo, base_files, base, head, prefixes)
+    with collector_paused():
+        scans.summarize([*base_files, *head_files])
+    focus = None
+    if incremental:
+        before, after = dict(base_files), dict(head_files)
+        changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+        focus = affected_files(
+            [(path, scans.summaries[(path, blob)]) for path, blob in base_files],
+            [(path, scans.summaries[(path, blob)]) for path, blob in head_files],
+            changed,
+        )
+        if focus is not None and len(focus) * 2 > max(len(head_files), 1):
+            focus = None  # most files affected: the focused selection would not pay
+    needed = None
+    if focus is not None:  # the files both sides need, chosen once: head's files, and base's that differ
+        head_paths = {path for path, _blob in head_files}
+        union = [*head_files, *(key for key in base_files if key[0] in changed or key[0] not in head_paths)]
+        needed = select_files([(path, scans.summaries[(path, blob)]) for path, blob in union], focus)
+    base_analysis = analyze_side(base_files, scans, options, config, focus, needed)
+    head_analysis = analyze_side(head_files, scans, options, config, focus, needed)
+    return compare(base_analysis, head_analysis), scans

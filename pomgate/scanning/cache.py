@@ -1,6 +1,7 @@
 """A content-keyed cache of scanned files, so unchanged files are not parsed again.
 
-One pack file per cache folder maps each display path to the hash of the file's bytes, the default
+One pack file per cache folder maps each display path to the hash of the file's bytes (and, for
+files read from git, the blob id, so `diff` can look a blob up without reading it), the default
 namespace it was read with, the pickled objects and findings, and a small index of the objects
 (what they provide and need), so a focused run can pick the files it needs without unpickling
 the rest. A file whose bytes, path and namespace match is taken from the pack; anything else is
@@ -21,21 +22,27 @@ import pickle
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pomgate import __version__
+from pomgate.collector import gc_paused
 from pomgate.findings import Finding
 from pomgate.scanning.manifest import ManifestObject
 
 #: Bump when the pickled shape of ManifestObject/Finding or the loader's reading changes.
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 PACK_NAME = "scan.pack"
 CACHE_DIR_NAME = ".pomgate_cache"
 ENV_CACHE_DIR = "POMGATE_CACHE_DIR"
 
 _HEADER = (CACHE_FORMAT, __version__, sys.version_info[:2])
+
+
+#: How an entry is looked up: the content digest (bytes, `content_hash`) or a git blob id (str).
+Key = bytes | str
 
 
 def content_hash(content: bytes | str) -> bytes:
@@ -65,6 +72,13 @@ class _Entry:
     index: Any = None  # a small summary of the file's objects, readable without unpickling the payload
     stat: tuple[int, int, int] | None = None  # (size, mtime_ns, inode) when the digest was taken
     location: tuple[int, int] | None = None  # (offset, length) of the payload in the open pack file
+    blob: str | None = None  # the git blob id of the bytes, when they were read from git
+
+    def matches(self, key: Key, namespace: str) -> bool:
+        """Whether the entry is for these bytes (by digest or git blob id) read with ``namespace``."""
+        if self.namespace != namespace:
+            return False
+        return self.blob == key if isinstance(key, str) else self.digest == key
 
     @property
     def stored(self) -> bool:
@@ -72,12 +86,58 @@ class _Entry:
         return self.payload is not None or self.location is not None or self.value is not None
 
 
+_Packed = tuple[bytes, str, Any, "tuple[int, int, int] | None", int, int, "str | None"]
+
+
+class _Entries(MutableMapping[str, _Entry]):
+    """Entries by path; those read from the pack become `_Entry` objects only when looked at.
+
+    A focused run (the hook, a warm diff) looks at a few hundred of tens of thousands of entries.
+    """
+
+    def __init__(self, packed: dict[str, _Packed] | None = None) -> None:
+        self._packed = packed or {}
+        self._made: dict[str, _Entry] = {}
+
+    def __getitem__(self, path: str) -> _Entry:
+        entry = self._made.get(path)
+        if entry is None:
+            digest, namespace, index, stat, offset, length, blob = self._packed[path]
+            entry = self._made[path] = _Entry(digest, namespace, None, None, index, stat, (offset, length), blob)
+        return entry
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """The entry of ``path`` or ``default`` (Mapping.get without its try/except)."""
+        if path in self._made or path in self._packed:
+            return self[path]
+        return default
+
+    def packed(self, path: str) -> _Packed | None:
+        """The pack's record of ``path`` while it has not become an `_Entry` (None otherwise)."""
+        return None if path in self._made else self._packed.get(path)
+
+    def __setitem__(self, path: str, entry: _Entry) -> None:
+        self._made[path] = entry
+
+    def __delitem__(self, path: str) -> None:
+        made, packed = self._made.pop(path, None), self._packed.pop(path, None)
+        if made is None and packed is None:
+            raise KeyError(path)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._made
+        yield from (path for path in self._packed if path not in self._made)
+
+    def __len__(self) -> int:
+        return len(self._made.keys() | self._packed.keys())
+
+
 @dataclass
 class ScanCache:
     """The pack of one cache folder: look files up, record new ones, write back once."""
 
     folder: Path
-    entries: dict[str, _Entry] = field(default_factory=dict)
+    entries: MutableMapping[str, _Entry] = field(default_factory=_Entries)
     used: set[str] = field(default_factory=set)
     dirty: bool = False
     hits: int = 0
@@ -91,7 +151,7 @@ class ScanCache:
     def open(cls, folder: Path) -> ScanCache:
         """Load the index of ``folder``'s pack (payloads are read when asked for); bad packs start empty.
 
-        The pack is one pickle of (header, {path: (digest, namespace, index, stat, offset, length)})
+        The pack is one pickle of (header, {path: (digest, namespace, index, stat, offset, length, blob)})
         followed by the pickled payloads, so a run that needs a few files does not read them all.
         """
         cache = cls(folder)
@@ -100,7 +160,8 @@ class ScanCache:
         except OSError:
             return cache
         try:
-            header, entries = pickle.load(handle)
+            with gc_paused():  # thousands of small tuples: no collection passes while they are built
+                header, entries = pickle.load(handle)
             data_start = handle.tell()
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
             handle.close()
@@ -111,10 +172,7 @@ class ScanCache:
         cache._pack_fd = os.dup(handle.fileno())
         handle.close()
         cache._data_start = data_start
-        cache.entries = {
-            path: _Entry(digest, namespace, None, None, index, stat, (offset, length))
-            for path, (digest, namespace, index, stat, offset, length) in entries.items()
-        }
+        cache.entries = _Entries(entries)
         return cache
 
     def _payload(self, entry: _Entry) -> bytes | None:
@@ -126,12 +184,12 @@ class ScanCache:
         data = os.pread(self._pack_fd, length, self._data_start + offset)  # positional: safe after fork
         return data if len(data) == length else None
 
-    def get(self, path: str, digest: bytes, namespace: str) -> tuple[list[ManifestObject], list[Finding]] | None:
-        """The cached scan of ``path`` when its bytes and namespace are unchanged."""
+    def get(self, path: str, key: Key, namespace: str) -> tuple[list[ManifestObject], list[Finding]] | None:
+        """The cached scan of ``path`` when its bytes (digest or blob id ``key``) and namespace are unchanged."""
         self.used.add(path)
         entry = self.entries.get(path)
         payload = None
-        if entry is not None and entry.digest == digest and entry.namespace == namespace:
+        if entry is not None and entry.matches(key, namespace):
             payload = self._payload(entry)
         if payload is None:
             self.misses += 1
@@ -152,15 +210,24 @@ class ScanCache:
         objects: list[ManifestObject],
         findings: list[Finding],
         index: Any = None,
+        blob: str | None = None,
     ) -> None:
-        """Record a freshly parsed file (pickled when the pack is written) and its optional index."""
-        self.entries[path] = _Entry(digest, namespace, None, (objects, findings), index)
+        """Record a freshly parsed file (pickled when the pack is written), its optional index and blob id."""
+        self.entries[path] = _Entry(digest, namespace, None, (objects, findings), index, blob=blob)
+        self.used.add(path)
         self.dirty = True
 
-    def index_of(self, path: str, digest: bytes, namespace: str) -> Any:
+    def index_of(self, path: str, key: Key, namespace: str) -> Any:
         """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
+        packed = self.entries.packed(path) if isinstance(self.entries, _Entries) else None
+        if packed is not None:  # straight from the pack's record: no entry object for a mere look
+            digest, entry_namespace, index, _stat, _offset, _length, blob = packed
+            if entry_namespace != namespace or (blob != key if isinstance(key, str) else digest != key):
+                return None
+            self.used.add(path)
+            return index
         entry = self.entries.get(path)
-        if entry is None or entry.digest != digest or entry.namespace != namespace or not entry.stored:
+        if entry is None or not entry.matches(key, namespace) or not entry.stored:
             return None
         self.used.add(path)
         return entry.index
@@ -231,7 +298,7 @@ class ScanCache:
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Automatically created by pomgate.\n*\n", encoding="utf-8")
-        meta: dict[str, tuple[bytes, str, Any, tuple[int, int, int] | None, int, int]] = {}
+        meta: dict[str, tuple[bytes, str, Any, tuple[int, int, int] | None, int, int, str | None]] = {}
         payloads: list[bytes] = []
         offset = 0
         for path, entry in self.entries.items():
@@ -240,7 +307,7 @@ class ScanCache:
                 if entry.value is None:
                     continue  # an entry whose payload cannot be read back: leave it out
                 payload = pickle.dumps(entry.value, protocol=pickle.HIGHEST_PROTOCOL)
-            meta[path] = (entry.digest, entry.namespace, entry.index, entry.stat, offset, len(payload))
+            meta[path] = (entry.digest, entry.namespace, entry.index, entry.stat, offset, len(payload), entry.blob)
             payloads.append(payload)
             offset += len(payload)
         handle, temporary = tempfile.mkstemp(prefix=".scan-", dir=self.folder)

@@ -130,6 +130,38 @@ def test_unchanged_blobs_are_parsed_once(repo: Path) -> None:
     assert result.added
 
 
+def test_a_warm_cache_neither_reads_nor_parses_unaffected_blobs(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    for index in range(30):
+        host = f"app{index}.example.com"
+        (root / f"app{index}.yaml").write_text(
+            service(name=f"svc{index}") + "---\n" + ingress(name=f"app{index}", rules=simple_rule(host=host))
+        )
+    git(root, "add", "-A")
+    git(root, "-c", "user.email=ci@example.com", "-c", "user.name=CI", "commit", "-q", "-m", "base")
+    (root / "app7.yaml").write_text((root / "app7.yaml").read_text().replace("app7.example.com", "seven.example.com"))
+    git(root, "-c", "user.email=ci@example.com", "-c", "user.name=CI", "commit", "-q", "-am", "one file")
+    from pomgate.diff.compare import diff_json
+    from pomgate.scanning.cache import ScanCache
+
+    git_repo = open_repository(str(root))
+    cold, scans = diff_revisions(
+        git_repo, "HEAD~1", "HEAD", [str(root)], TranslateOptions(), cache=ScanCache.open(tmp_path / "c")
+    )
+    assert scans.parses == 31  # 30 files, one of them in two versions
+    scans.cache.save(background=False)  # type: ignore[union-attr]
+    warm, scans = diff_revisions(
+        git_repo, "HEAD~1", "HEAD", [str(root)], TranslateOptions(), cache=ScanCache.open(tmp_path / "c")
+    )
+    assert scans.parses == 1  # the cache keeps one version per path: the other version of app7.yaml
+    changed = {git(root, "rev-parse", f"{rev}:app7.yaml") for rev in ("HEAD~1", "HEAD")}
+    assert set(scans.contents) == changed  # only the blobs of the affected file were read, for their lines
+    assert diff_json(warm) == diff_json(cold)
+    assert [route["from"] for route in diff_json(warm)["added"]] == ["https://seven.example.com"]
+
+
 def test_worktree_and_head_read_the_same_files(repo: Path) -> None:
     git_repo = open_repository(str(repo))
     from_git = [(f.path, f.blob) for f in revision_files(git_repo, "HEAD", [""])]

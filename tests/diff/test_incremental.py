@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pomgate.diff.compare import diff_json
-from pomgate.diff.gitread import open_repository
+from pomgate.diff.gitread import changed_listing, open_repository, revision_listing
 from pomgate.diff.run import diff_revisions
 from pomgate.translation.options import TranslateOptions
 from tests.diff.test_diff import git
@@ -33,7 +33,7 @@ def test_same_diff_on_the_pull_request_repository(repo: Path) -> None:
     assert fast["added"] and fast["risks"]
 
 
-MUTATIONS = ("host", "service", "delete", "copy", "annotation", "tcp")
+MUTATIONS = ("host", "service", "delete", "copy", "annotation", "tcp", "wildcard", "catch-all")
 
 
 def mutate(root: Path, rng: random.Random) -> str:
@@ -45,6 +45,15 @@ def mutate(root: Path, rng: random.Random) -> str:
         other = rng.choice(ingresses).read_text()
         host = other.split("host: ", 1)[1].split("\n", 1)[0] if "host: " in other else "x.example.com"
         text = text.replace("host: ", f"host: {host}\n#", 1) if "host: " in text else text
+    elif kind == "wildcard":  # a wildcard over another Ingress's host: it may now take requests of that host
+        other = rng.choice(ingresses).read_text()
+        host = other.split("host: ", 1)[1].split("\n", 1)[0] if "host: " in other else "x.example.com"
+        wildcard = '"*.' + host.strip('"').split(".", 1)[-1] + '"'
+        text = text.replace("host: ", f"host: {wildcard}\n#", 1) if "host: " in text else text
+    elif kind == "catch-all":  # an allowed empty host routes every hostname
+        text = text.replace("- host: ", "- #", 1).replace(
+            "annotations:\n", 'annotations:\n    ingress.pomerium.io/subtle_allow_empty_host: "true"\n', 1
+        )
     elif kind == "service":
         text = text.replace("name: ", "name: renamed-", 1) if "service:" in text else text + "\n"
     elif kind == "delete":
@@ -77,11 +86,16 @@ def test_same_diff_after_random_changes_to_a_bench_corpus(tmp_path: Path) -> Non
     git(root, "commit", "-q", "-m", "base")
     rng = random.Random(11)
     changed_rounds = 0
-    for _round in range(8):
+    for _round in range(14):
         done = [mutate(root, rng) for _ in range(rng.randint(1, 3))]
         fast, full = both_ways(root, "HEAD", None)
         assert fast == full, done
         changed_rounds += bool(fast["added"] or fast["removed"] or fast["changed"] or fast["findings"])
         git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", "step")
+        git(root, "commit", "-q", "--allow-empty", "-m", "step")
+        git_repo = open_repository(str(root))
+        base_listing = revision_listing(git_repo, "HEAD~1", [""])
+        assert changed_listing(git_repo, base_listing, "HEAD~1", "HEAD", [""]) == revision_listing(
+            git_repo, "HEAD", [""]
+        )
     assert changed_rounds >= 5
