@@ -20,7 +20,6 @@ from pomgate.controller.livestate import IngressKey, LiveState
 from pomgate.parallel import split_map
 from pomgate.reports.routes import route_config
 from pomgate.translation.options import TranslateOptions
-from pomgate.translation.route import IngressOutcome
 from pomgate.translation.translator import translate_ingress
 
 HEADER = b"# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
@@ -63,6 +62,10 @@ class _Entry:
     line: bytes  # `- {json}\n`, ready to join
 
 
+#: One Ingress translated: (managed, why not managed, error, [(route sort key, config line)]).
+_Translated = tuple[bool, str | None, str | None, list[tuple[tuple[Any, ...], bytes]]]
+
+
 @dataclass
 class _Applied:
     """The routes and certificates of one Ingress that are in the config."""
@@ -96,24 +99,25 @@ class Reconciler:
         translated = split_map(self._translate, ordered, minimum=400)
         reports: list[IngressReport] = []
         state = self.state
-        for key, (outcome, entries) in zip(ordered, translated, strict=True):
+        for key, result in zip(ordered, translated, strict=True):
             live = state.ingresses.get(key)
-            if live is None or outcome is None:
+            if live is None or result is None:
                 self._drop(key)
                 reports.append(IngressReport(key, "removed"))
                 continue
+            managed, unmanaged_reason, error, lines = result
             report = IngressReport(key, "updated", uid=live.uid, resource_version=live.resource_version)
-            if not outcome.managed:
+            if not managed:
                 self._drop(key)
                 report.state = "removed"
-                report.error = outcome.unmanaged_reason
-            elif outcome.error is not None:
+                report.error = unmanaged_reason
+            elif error is not None:
                 report.state = "failed"
-                report.error = outcome.error
+                report.error = error
                 if not keep_last_good:
                     self._drop(key)
             else:
-                applied = _Applied(entries or [])
+                applied = _Applied([_Entry(sort_key, line) for sort_key, line in lines])
                 applied.certificates = self._certificates(live.typed.model.spec, key[0])
                 self._drop(key)
                 self._add(key, applied)
@@ -121,24 +125,25 @@ class Reconciler:
             reports.append(report)
         return reports
 
-    def _translate(self, keys: Sequence[IngressKey]) -> list[tuple[IngressOutcome | None, list[_Entry] | None]]:
-        """The shared translator's outcome for each key, with its routes as ready config lines."""
+    def _translate(self, keys: Sequence[IngressKey]) -> list[_Translated | None]:
+        """The shared translator's verdict on each key, with its routes as ready config lines.
+
+        Plain tuples, because with many keys half of them come back from the second process.
+        """
         state = self.state
-        results: list[tuple[IngressOutcome | None, list[_Entry] | None]] = []
+        results: list[_Translated | None] = []
         for key in keys:
             live = state.ingresses.get(key)
             if live is None:
-                results.append((None, None))
+                results.append(None)
                 continue
             outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
-            entries = None
+            lines: list[tuple[tuple[Any, ...], bytes]] = []
             if outcome.managed and outcome.error is None:
-                entries = [
-                    _Entry(route.sort_key(), _json_line(route_config(route, show_secrets=True)))
-                    for route in outcome.routes
+                lines = [
+                    (route.sort_key(), _json_line(route_config(route, show_secrets=True))) for route in outcome.routes
                 ]
-            outcome.routes, outcome.findings = [], []  # the config lines are what is kept (and sent back)
-            results.append((outcome, entries))
+            results.append((outcome.managed, outcome.unmanaged_reason, outcome.error, lines))
         return results
 
     def full_sync(self) -> list[IngressReport]:

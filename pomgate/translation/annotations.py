@@ -191,8 +191,9 @@ class _Applier:
             document, found = parse_first_document(text)
             if not found:
                 raise PolicyError("EOF")
-            validate_policy(to_json_value(document))
-            self.out.fields["policy"] = to_json_value(document)
+            policy = to_json_value(document)
+            validate_policy(policy)
+            self.out.fields["policy"] = policy
         except (YamlValueError, JsonValueError) as err:
             self.fail("policy/invalid", "policy", f"{chain}couldn't parse policy: {err}")
         except PolicyError as err:

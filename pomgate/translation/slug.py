@@ -11,6 +11,7 @@ differ, which only affects generated names, never whether an Ingress is accepted
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -63,8 +64,9 @@ def _to_ascii(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=16384)
 def slugify(text: str) -> str:
-    """Slug of ``text`` per the controller's rules."""
+    """Slug of ``text`` per the controller's rules (memoized: the same names recur on every route)."""
     text = text.strip()
     for old, new in _SUBSTITUTIONS:
         text = text.replace(old, new)

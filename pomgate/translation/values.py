@@ -525,11 +525,45 @@ def _try_json(text: str) -> tuple[bool, Any]:
     return True, value
 
 
+#: Decoded documents by text. Repositories and clusters repeat the same policies and route options
+#: on hundreds of Ingresses; each distinct text is parsed once per process (bounded: cleared when full).
+_DOCUMENTS: dict[str, tuple[Any, bool] | YamlValueError] = {}
+_DOCUMENTS_MAX = 4096
+_MEMO_MAX_TEXT = 64 * 1024
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a decoded value's containers (scalars, datetimes included, are immutable)."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
+
+
 def parse_first_document(text: str) -> tuple[Any, bool]:
     """Decode the first YAML document of ``text``; the flag is False when there is no document at all.
 
-    Raises :class:`YamlValueError` for anything yaml.v3 would reject.
+    Raises :class:`YamlValueError` for anything yaml.v3 would reject. Each call returns its own
+    containers: a repeated text is decoded once and its result copied.
     """
+    known = _DOCUMENTS.get(text)
+    if known is None:
+        try:
+            known = _parse_first_document(text)
+        except YamlValueError as err:
+            known = err
+        if len(text) <= _MEMO_MAX_TEXT:
+            if len(_DOCUMENTS) >= _DOCUMENTS_MAX:
+                _DOCUMENTS.clear()
+            _DOCUMENTS[text] = known
+    if isinstance(known, YamlValueError):
+        raise YamlValueError(*known.args)
+    value, found = known
+    return _fresh(value), found
+
+
+def _parse_first_document(text: str) -> tuple[Any, bool]:
     if not text:
         return None, False
     if _SAFE_PLAIN.fullmatch(text) and not text.startswith("..."):

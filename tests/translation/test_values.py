@@ -493,3 +493,19 @@ def test_go_durations(text: str, seconds: float) -> None:
 )
 def test_invalid_go_durations(text: str) -> None:
     assert parse_go_duration(text) is None
+
+
+def test_a_repeated_text_is_decoded_once_but_each_caller_gets_its_own_containers() -> None:
+    from pomgate.translation import values
+
+    text = "- allow:\n    or:\n      - email: {is: a@example.com}\n"
+    values._DOCUMENTS.pop(text, None)
+    first, _found = values.parse_first_document(text)
+    assert text in values._DOCUMENTS
+    first[0]["allow"]["or"].append("mutated by a caller")
+    second, _found = values.parse_first_document(text)
+    assert second == [{"allow": {"or": [{"email": {"is": "a@example.com"}}]}}]
+    bad = "a: [unclosed\n"
+    for _ in range(2):  # the remembered error is raised again, with the same message
+        with pytest.raises(values.YamlValueError, match="yaml: line"):
+            values.parse_first_document(bad)
