@@ -13,8 +13,13 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic collection inside the block (the collector's previous state is restored)."""
+def collector_paused() -> Iterator[None]:
+    """No cyclic collection inside the block, then freeze what was built (never walked again).
+
+    Freezing matters: re-enabling the collector after millions of allocations would otherwise start
+    a full collection at the next allocation, walking everything just built (0.4 s on a 10k repo).
+    Frozen objects are still freed by reference counting. Nested uses leave it to the outermost.
+    """
     if not gc.isenabled():
         yield
         return
@@ -22,17 +27,5 @@ def gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.enable()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic collection inside the block, then freeze what was built (never walked again)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
         gc.freeze()
-        if enabled:
-            gc.enable()
+        gc.enable()

@@ -32,11 +32,39 @@ def is_http01_solver(ingress: Ingress) -> bool:
     return ingress.metadata.label_map.get(SOLVER_LABEL, "").lower() == "true"
 
 
-def _policy_rules(policy: Any) -> list[Any] | None:
+#: (public, empty, readable) per policy, by its frozen form: every route of an Ingress, and often
+#: hundreds of Ingresses, carry the same policy; reading its rules once is enough.
+_VERDICTS: dict[Any, tuple[bool, bool, bool]] = {}
+_VERDICTS_MAX = 4096
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a JSON value (types kept apart: 1, 1.0, True and "1" differ)."""
+    if isinstance(value, dict):
+        return ("{", tuple((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return ("[", tuple(_frozen(item) for item in value))
+    return (type(value).__name__, value)
+
+
+def _policy_verdict(policy: Any) -> tuple[bool, bool, bool]:
+    """(grants public access, has no rules, could be read) for a route's policy."""
     try:
-        return rules_of(policy)
-    except (PolicyError, TypeError, ValueError):
-        return None
+        key = _frozen(policy)
+        known = _VERDICTS.get(key)
+    except TypeError:  # an unhashable leaf: judge it without the memo
+        key, known = None, None
+    if known is None:
+        try:
+            rules = rules_of(policy)
+            known = (grants_public_access(rules), is_empty(rules), True)
+        except (PolicyError, TypeError, ValueError):
+            known = (False, False, False)
+        if key is not None:
+            if len(_VERDICTS) >= _VERDICTS_MAX:
+                _VERDICTS.clear()
+            _VERDICTS[key] = known
+    return known
 
 
 def is_public(fields: Mapping[str, Any]) -> bool:
@@ -46,8 +74,8 @@ def is_public(fields: Mapping[str, Any]) -> bool:
     policy = fields.get("policy")
     if policy is None:
         return False
-    rules = _policy_rules(policy)
-    return rules is not None and grants_public_access(rules)
+    public, _empty, _readable = _policy_verdict(policy)
+    return public
 
 
 def grants_anyone(fields: Mapping[str, Any]) -> bool:
@@ -60,8 +88,8 @@ def grants_anyone(fields: Mapping[str, Any]) -> bool:
     policy = fields.get("policy")
     if policy is None:
         return False
-    rules = _policy_rules(policy)
-    return rules is None or not is_empty(rules)
+    _public, empty, readable = _policy_verdict(policy)
+    return not readable or not empty
 
 
 def annotation_field(ingress: Ingress, prefix: str, *names: str) -> FieldPath:

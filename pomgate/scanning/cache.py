@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pomgate import __version__
-from pomgate.collector import gc_paused
+from pomgate.collector import collector_paused
 from pomgate.findings import Finding
 from pomgate.scanning.manifest import ManifestObject
 
@@ -160,7 +160,7 @@ class ScanCache:
         except OSError:
             return cache
         try:
-            with gc_paused():  # thousands of small tuples: no collection passes while they are built
+            with collector_paused():  # thousands of small tuples: no collection passes while they are built
                 header, entries = pickle.load(handle)
             data_start = handle.tell()
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pomgate.collector import gc_paused
+from pomgate.collector import collector_paused
 from pomgate.findings import Finding, ObjectRef, Severity
 from pomgate.parallel import split_map
 from pomgate.scanning.cache import ScanCache, content_hash
@@ -100,7 +100,7 @@ def scan(
     """
     inputs, findings = discover(paths)
     result = ScanResult(findings=findings)
-    with gc_paused():
+    with collector_paused():
         if cache is None:
             # Each process reads and parses its half, one file at a time (`pomgate.parallel`), so the
             # bytes of only one file are held at once.
@@ -174,7 +174,7 @@ def scan_selected(
     digests: dict[str, bytes] = {}
     files: dict[str, str] = {}
     loaded: dict[str, tuple[list[ManifestObject], list[Finding]]] = {}
-    with gc_paused():
+    with collector_paused():
         for item in inputs:
             if item.fs_path is None:
                 continue  # stdin is not offered to the hook
@@ -297,7 +297,7 @@ def scan_text(
     """Read one file's content (or stdin, or a git blob) into objects and findings; never raises."""
     if len(text) > MAX_FILE_BYTES:
         return [], [too_large(display_path, len(text))]
-    with gc_paused():
+    with collector_paused():
         documents, findings = load_documents(text, display_path)
         reader = _ObjectReader(display_path, default_namespace)
         for document in documents:
