@@ -82,11 +82,16 @@ class ForkedCall(Generic[R]):
         return loaded  # type: ignore[return-value]
 
 
-def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int = 200) -> list[R]:
-    """``func(items)`` with the second half computed by a forked child (order kept)."""
+def split_map(
+    func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int = 200, child_share: float = 0.5
+) -> list[R]:
+    """``func(items)`` with the last ``child_share`` of the items computed by a forked child (order kept).
+
+    A share under one half balances a child whose results are costly to send back (pickled objects).
+    """
     if _WORKERS < 2 or len(items) < minimum:
         return func(items)
-    half = len(items) // 2
+    half = len(items) - int(len(items) * child_share)
     second = ForkedCall(lambda: func(items[half:]))
     first = func(items[:half])
     return first + second.result()

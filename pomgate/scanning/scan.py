@@ -108,6 +108,7 @@ def scan(
                 lambda part: [_parse(_read_input(item, stdin_text), default_namespace) for item in part],
                 inputs,
                 minimum=PARALLEL_MINIMUM_FILES,
+                child_share=CHILD_PARSE_SHARE,
             )
         else:
             pieces = [_read_input(item, stdin_text) for item in inputs]
@@ -126,6 +127,7 @@ def scan(
                 lambda part: [_parse(piece, default_namespace) for piece in part],
                 to_parse,
                 minimum=PARALLEL_MINIMUM_FILES,
+                child_share=CHILD_PARSE_SHARE,
             )
             for piece, done in zip(to_parse, parsed, strict=True):
                 piece.objects, piece.findings = done.objects, done.findings
@@ -230,6 +232,10 @@ def scan_selected(
             result.source_paths[path] = files[path]
     return result
 
+
+#: The second process parses this share of the files: it also pickles what it read back to us, so
+#: an even split leaves this one waiting (measured on the 10k bench corpus: 0.44 beats 0.5 by ~0.15 s).
+CHILD_PARSE_SHARE = 0.44
 
 #: Files larger than this are not read (the API server takes at most 3 MiB per request).
 MAX_FILE_BYTES = 32 * 1024 * 1024
