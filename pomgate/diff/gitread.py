@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pomgate.scanning.discover import MANIFEST_EXTENSIONS, discover
+from pomgate.scanning.discover import MANIFEST_EXTENSIONS, discover, git_environment
 
 if TYPE_CHECKING:
     import git
@@ -196,3 +196,67 @@ def worktree_files(repo: git.Repo, prefixes: Sequence[str]) -> list[SourceFile]:
         files.append(SourceFile(path, content, blob_id(content)))
     files.sort(key=lambda f: scan_order(f.path))
     return files
+
+
+def worktree_listing(repo: git.Repo, prefixes: Sequence[str]) -> tuple[list[tuple[str, str]], dict[str, bytes]] | None:
+    """The working tree's manifest files as (path, blob id) from git's index, and the bytes of those read.
+
+    Only files git reports as differing from the index (`git diff-files`) or untracked and not
+    ignored (`git ls-files -o`) are read from disk; the rest are their staged blobs, unread. The
+    same files as `worktree_files` finds by walking, or None when git cannot vouch for that
+    (symlinks, submodules, nested repositories, merge conflicts, sparse checkouts, git failing):
+    then walk.
+    """
+    root = Path(str(repo.working_tree_dir)).resolve()
+    commands = {
+        "staged": ["ls-files", "-s", "-z"],
+        "modified": ["diff-files", "--name-only", "-z"],
+        "untracked": ["ls-files", "-o", "--exclude-standard", "-z"],
+        "sparse": ["config", "--bool", "core.sparseCheckout"],
+    }
+    env = git_environment()
+    running = {
+        name: subprocess.Popen(
+            ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
+        for name, args in commands.items()
+    }
+    out: dict[str, str] = {}
+    for name, process in running.items():
+        stdout, _stderr = process.communicate()
+        if process.returncode != 0 and name != "sparse":  # (config exits 1 when the key is unset)
+            return None
+        out[name] = stdout.decode("utf-8", "surrogateescape")
+    if out["sparse"].strip() == "true":
+        return None
+    whole = "" in prefixes
+    listing: dict[str, str] = {}
+    for entry in out["staged"].split("\0"):
+        meta, _tab, path = entry.partition("\t")
+        if not path.endswith(MANIFEST_EXTENSIONS) or not (whole or _selected(path, prefixes)):
+            continue
+        mode, sha, stage = meta.split(" ")
+        if mode not in ("100644", "100755") or stage != "0":
+            return None  # a symlink, a submodule or a conflict: the walker knows the rules for those
+        listing[path] = sha
+    to_read = {path for path in out["modified"].split("\0") if path in listing}
+    for path in out["untracked"].split("\0"):
+        if path.endswith("/"):
+            return None  # a nested repository: the walker enters it
+        if path.endswith(MANIFEST_EXTENSIONS) and (whole or _selected(path, prefixes)):
+            to_read.add(path)
+    contents: dict[str, bytes] = {}
+    for path in to_read:
+        full = root / path
+        if full.is_symlink():
+            return None
+        if not full.exists():
+            listing.pop(path, None)  # deleted in the working tree
+            continue
+        if not full.is_file():
+            return None
+        content = full.read_bytes()
+        listing[path] = blob_id(content)
+        contents[listing[path]] = content
+    files = sorted(listing.items(), key=lambda item: scan_order(item[0]))
+    return files, contents

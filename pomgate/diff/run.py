@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 from pomgate.collector import collector_paused
 from pomgate.config import Config
 from pomgate.diff.compare import DiffResult, compare
-from pomgate.diff.gitread import changed_listing, read_blobs, repository_prefixes, revision_listing, worktree_files
+from pomgate.diff.gitread import (
+    changed_listing,
+    read_blobs,
+    repository_prefixes,
+    revision_listing,
+    worktree_files,
+    worktree_listing,
+)
 from pomgate.findings import Finding
 from pomgate.kube.context import ObjectSummary, affected_files, select_context, select_files, summarize_file
 from pomgate.parallel import split_map
@@ -170,9 +177,14 @@ def diff_revisions(
     scans = BlobScans(default_namespace, cache, repo)
     base_files = revision_listing(repo, base, prefixes)
     if head is None:
-        worktree = worktree_files(repo, prefixes)
-        scans.contents.update((source.blob, source.content) for source in worktree)
-        head_files = [(source.path, source.blob) for source in worktree]
+        from_index = worktree_listing(repo, prefixes)  # unchanged files are not even read
+        if from_index is not None:
+            head_files, read = from_index
+            scans.contents.update(read)
+        else:
+            worktree = worktree_files(repo, prefixes)
+            scans.contents.update((source.blob, source.content) for source in worktree)
+            head_files = [(source.path, source.blob) for source in worktree]
     else:
         head_files = changed_listing(repo, base_files, base, head, prefixes)
     with collector_paused():

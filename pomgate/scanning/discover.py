@@ -189,9 +189,14 @@ def _linked_file(link: str, real_prefix: str) -> str | None:
     return target if target.startswith(real_prefix) and stat.S_ISREG(mode) else None
 
 
+def git_environment() -> dict[str, str]:
+    """This process's environment without git's repository-local variables (see `_GIT_LOCAL_ENV`)."""
+    return {name: value for name, value in os.environ.items() if name not in _GIT_LOCAL_ENV}
+
+
 def _git_ignored(directory: str) -> _GitIgnored | None:
     """Ask git once what it ignores under ``directory``; None when git is missing or not a work tree."""
-    env = {name: value for name, value in os.environ.items() if name not in _GIT_LOCAL_ENV}
+    env = git_environment()
     try:
         completed = subprocess.run(
             ["git", "-C", directory, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"],

@@ -183,3 +183,28 @@ def test_text_report_is_coloured_only_when_asked(repo: Path) -> None:
     assert "\x1b[" not in plain.stdout and plain.stdout.startswith("pomgate diff HEAD~1..HEAD:")
     coloured = run_diff(repo, "--base", "HEAD~1", "--head", "HEAD", "--color", "always")
     assert "\x1b[" in coloured.stdout and "became_public" in coloured.stdout
+
+
+def test_the_working_tree_from_git_index_matches_the_walk(repo: Path) -> None:
+    from pomgate.diff.gitread import worktree_listing
+
+    k8s = repo / "k8s"
+    (k8s / "wiki.yaml").write_text((k8s / "wiki.yaml").read_text() + "# edited, not staged\n")
+    (k8s / "admin.yaml").unlink()  # deleted, not staged
+    (k8s / "new.yaml").write_text(ingress(name="new", rules=simple_rule(host="new.example.com")))  # untracked
+    (repo / ".gitignore").write_text("ignored.yaml\n")
+    (k8s / "ignored.yaml").write_text(ingress(name="ignored", rules=simple_rule(host="ignored.example.com")))
+    (k8s / "notes.txt").write_text("not a manifest\n")
+    git_repo = open_repository(str(repo))
+    for prefixes in ([""], ["k8s"], ["k8s/wiki.yaml"]):
+        found = worktree_listing(git_repo, prefixes)
+        assert found is not None
+        listing, read = found
+        walked = [(f.path, f.blob) for f in worktree_files(git_repo, prefixes)]
+        assert listing == walked
+    listing, read = worktree_listing(git_repo, [""])  # type: ignore[misc]
+    read_paths = {path for path, blob in listing if blob in read}
+    assert read_paths == {"k8s/wiki.yaml", "k8s/new.yaml"}  # only what git says differs or is untracked
+    (k8s / "link.yaml").symlink_to(k8s / "wiki.yaml")
+    git(repo, "add", "k8s/link.yaml")
+    assert worktree_listing(git_repo, [""]) is None  # symlinks: the walker's rules apply
