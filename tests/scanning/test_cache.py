@@ -67,3 +67,24 @@ def test_an_unchanged_stat_stands_for_the_digest_unless_too_recent(
     cache.set_stat("b.yaml", (10, time.time_ns(), 8))
     assert cache.digest_by_stat("b.yaml", (10, time.time_ns(), 8), "default") is None  # racy: read again
     assert os.path.exists(tmp_path / PACK_NAME)
+
+
+def test_entries_are_found_by_digest_or_git_blob_id_and_built_only_when_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = ScanCache.open(tmp_path)
+    Path("a.yaml").write_bytes(TEXT)
+    digest = content_hash(TEXT)
+    cache.put("a.yaml", digest, "default", *scan_text(TEXT, "a.yaml"), index=["summary"], blob="b" * 40)
+    cache.save(background=False)
+    reader = ScanCache.open(tmp_path)
+    assert len(reader.entries) == 1
+    assert reader.index_of("a.yaml", "b" * 40, "default") == ["summary"]  # by blob id, nothing unpickled
+    assert reader.index_of("a.yaml", digest, "default") == ["summary"]  # by content digest
+    assert reader.index_of("a.yaml", "c" * 40, "default") is None
+    assert reader.index_of("a.yaml", digest, "other-namespace") is None
+    assert "a.yaml" not in reader.entries._made  # type: ignore[attr-defined]  # still the pack's record
+    found = reader.get("a.yaml", "b" * 40, "default")
+    assert found is not None and found[0][0].name == "a"
+    assert list(reader.entries) == ["a.yaml"]
