@@ -175,6 +175,10 @@ class ScanCache:
         cache.entries = _Entries(entries)
         return cache
 
+    def _packed(self, path: str) -> _Packed | None:
+        """The pack's record of ``path`` while no entry object was made for it."""
+        return self.entries.packed(path) if isinstance(self.entries, _Entries) else None
+
     def _payload(self, entry: _Entry) -> bytes | None:
         if entry.payload is not None:
             return entry.payload
@@ -219,7 +223,7 @@ class ScanCache:
 
     def index_of(self, path: str, key: Key, namespace: str) -> Any:
         """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
-        packed = self.entries.packed(path) if isinstance(self.entries, _Entries) else None
+        packed = self._packed(path)
         if packed is not None:  # straight from the pack's record: no entry object for a mere look
             digest, entry_namespace, index, _stat, _offset, _length, blob = packed
             if entry_namespace != namespace or (blob != key if isinstance(key, str) else digest != key):
@@ -238,15 +242,25 @@ class ScanCache:
         A file whose mtime is within two seconds of now is not trusted (it may change again within the
         clock's granularity, git's "racy" case), so it is read and hashed.
         """
-        entry = self.entries.get(path)
-        if entry is None or entry.stat != stat or entry.namespace != namespace or not entry.stored:
+        packed = self._packed(path)
+        if packed is not None:  # the pack's record as read (always stored): no entry object needed
+            digest, entry_namespace, _index, entry_stat, _offset, _length, _blob = packed
+        else:
+            entry = self.entries.get(path)
+            if entry is None or not entry.stored:
+                return None
+            digest, entry_namespace, entry_stat = entry.digest, entry.namespace, entry.stat
+        if entry_stat != stat or entry_namespace != namespace:
             return None
         if time.time_ns() - stat[1] < 2_000_000_000:
             return None
-        return entry.digest
+        return digest
 
     def set_stat(self, path: str, stat: tuple[int, int, int]) -> None:
         """Remember the file's size, mtime and inode beside its digest (written with the pack)."""
+        packed = self._packed(path)
+        if packed is not None and packed[3] == stat:
+            return  # unchanged: the record stays as it is
         entry = self.entries.get(path)
         if entry is not None and entry.stat != stat:
             entry.stat = stat
