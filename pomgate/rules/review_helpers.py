@@ -35,7 +35,7 @@ def is_http01_solver(ingress: Ingress) -> bool:
 #: (public, empty, readable) per policy, by its frozen form: every route of an Ingress, and often
 #: hundreds of Ingresses, carry the same policy; reading its rules once is enough.
 _VERDICTS: dict[Any, tuple[bool, bool, bool]] = {}
-_VERDICTS_MAX = 4096
+_VERDICTS_MAX = 1024
 
 
 def _frozen(value: Any) -> Any:

@@ -64,7 +64,7 @@ def _to_ascii(text: str) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=2048)
 def slugify(text: str) -> str:
     """Slug of ``text`` per the controller's rules (memoized: the same names recur on every route)."""
     text = text.strip()

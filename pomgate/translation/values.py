@@ -528,8 +528,8 @@ def _try_json(text: str) -> tuple[bool, Any]:
 #: Decoded documents by text. Repositories and clusters repeat the same policies and route options
 #: on hundreds of Ingresses; each distinct text is parsed once per process (bounded: cleared when full).
 _DOCUMENTS: dict[str, tuple[Any, bool] | YamlValueError] = {}
-_DOCUMENTS_MAX = 4096
-_MEMO_MAX_TEXT = 64 * 1024
+_DOCUMENTS_MAX = 1024
+_MEMO_MAX_TEXT = 4096
 
 
 def _fresh(value: Any) -> Any:
