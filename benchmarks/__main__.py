@@ -198,14 +198,16 @@ def bench_peers(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     sub = parser.add_subparsers(dest="bench", required=True)
-    hook = sub.add_parser("hook", help="pre-commit hook on one changed file vs a full check")
-    hook.add_argument("--corpus", help="an existing corpus directory")
-    hook.add_argument("--ingresses", type=int, default=10000, help="generate a corpus of N Ingresses (default 10000)")
-    hook.add_argument("--repetitions", type=int, default=5)
-    diff = sub.add_parser("diff", help="diff of two commits differing in one file vs one check")
-    diff.add_argument("--corpus", help="an existing corpus directory")
-    diff.add_argument("--ingresses", type=int, default=10000, help="generate a corpus of N Ingresses (default 10000)")
-    diff.add_argument("--repetitions", type=int, default=5)
+
+    def corpus_options(parser: argparse.ArgumentParser, ingresses: int, repetitions: int) -> None:
+        parser.add_argument("--corpus", help="an existing corpus directory")
+        parser.add_argument(
+            "--ingresses", type=int, default=ingresses, help=f"generate a corpus of N Ingresses (default {ingresses})"
+        )
+        parser.add_argument("--repetitions", type=int, default=repetitions)
+
+    corpus_options(sub.add_parser("hook", help="pre-commit hook on one changed file vs a full check"), 10000, 5)
+    corpus_options(sub.add_parser("diff", help="diff of two commits differing in one file vs one check"), 10000, 5)
     check = sub.add_parser("check", help="check vs the YAML parse floor, at two corpus sizes")
     check.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)")
     check.add_argument("--corpus", help="an existing corpus directory (with one size)")
@@ -214,9 +216,7 @@ def main() -> None:
     )
     check.add_argument("--repetitions", type=int, default=3)
     peers = sub.add_parser("peers", help="check vs the installed peer tools (yamllint, kubernetes-validate, checkov)")
-    peers.add_argument("--corpus", help="an existing corpus directory")
-    peers.add_argument("--ingresses", type=int, default=1000, help="generate a corpus of N Ingresses (default 1000)")
-    peers.add_argument("--repetitions", type=int, default=3)
+    corpus_options(peers, 1000, 3)
     controller = sub.add_parser("controller", help="controller: Ingress change -> written config, initial sync")
     controller.add_argument("--ingresses", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
     controller.add_argument("--changes", type=int, default=40, help="Ingress changes timed per size (default 40)")

@@ -101,9 +101,7 @@ def analyze_paths(
         )
     else:
         result = scan(paths, default_namespace=default_namespace, stdin_text=stdin_text, cache=cache)
-    # The scanned objects live until the end; keep the cyclic collector from walking them again and
-    # again while later stages allocate (on a 10k-Ingress repository that walking costs seconds).
-    gc.freeze()
+    # (The scan froze what it read: later stages' collections do not walk those objects again.)
     if cache is not None:
         cache.save(background=True)  # pickles new entries on the other core while we translate
     objects = result.objects

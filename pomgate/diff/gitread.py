@@ -75,6 +75,21 @@ def repository_prefixes(repo: git.Repo, paths: Sequence[str]) -> list[str]:
     return prefixes
 
 
+def _commit(repo: git.Repo, rev: str) -> str:
+    """The commit id of ``rev``; an unknown revision is a usage error."""
+    import git
+
+    try:
+        return str(repo.commit(rev).hexsha)
+    except (git.BadName, ValueError) as err:
+        raise RevisionError(f"unknown revision {rev!r}") from err
+
+
+def _wanted(path: str, prefixes: Sequence[str]) -> bool:
+    """A manifest file (by extension) under one of ``prefixes``."""
+    return path.endswith(MANIFEST_EXTENSIONS) and _selected(path, prefixes)
+
+
 def _selected(path: str, prefixes: Sequence[str]) -> bool:
     if "" in prefixes:
         return True  # the whole repository
@@ -83,18 +98,11 @@ def _selected(path: str, prefixes: Sequence[str]) -> bool:
 
 def revision_listing(repo: git.Repo, rev: str, prefixes: Sequence[str]) -> list[tuple[str, str]]:
     """(path, blob id) of each manifest file of ``rev`` under ``prefixes``, in scan order (one `git ls-tree`)."""
-    import git
-
-    try:
-        commit = repo.commit(rev)
-    except (git.BadName, ValueError) as err:
-        raise RevisionError(f"unknown revision {rev!r}") from err
-    listing = _git(repo, ["ls-tree", "-r", "-z", "--full-tree", commit.hexsha]).decode("utf-8", "surrogateescape")
+    listing = _git(repo, ["ls-tree", "-r", "-z", "--full-tree", _commit(repo, rev)]).decode("utf-8", "surrogateescape")
     wanted: list[tuple[str, str]] = []
-    whole = "" in prefixes
     for entry in listing.split("\0"):
         meta, _tab, path = entry.partition("\t")
-        if not path.endswith(MANIFEST_EXTENSIONS) or not (whole or _selected(path, prefixes)):
+        if not _wanted(path, prefixes):
             continue
         mode, kind, sha = meta.split(" ")
         if kind != "blob" or mode == "120000":
@@ -108,13 +116,9 @@ def changed_listing(
     repo: git.Repo, base_listing: Sequence[tuple[str, str]], base: str, head: str, prefixes: Sequence[str]
 ) -> list[tuple[str, str]]:
     """``head``'s listing from ``base``'s and one `git diff-tree` (cheaper than listing the whole tree again)."""
-    import git
-
-    try:
-        commits = [repo.commit(rev).hexsha for rev in (base, head)]
-    except (git.BadName, ValueError) as err:
-        raise RevisionError(f"unknown revision {err}") from err
-    out = _git(repo, ["diff-tree", "-r", "-z", "--no-renames", "--full-index", *commits])
+    out = _git(
+        repo, ["diff-tree", "-r", "-z", "--no-renames", "--full-index", _commit(repo, base), _commit(repo, head)]
+    )
     listing = dict(base_listing)
     added = False
     fields = out.split(b"\0")
@@ -124,7 +128,7 @@ def changed_listing(
             continue
         _old_mode, new_mode, _old_sha, new_sha, _status = meta[1:].decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
-        if not path.endswith(MANIFEST_EXTENSIONS) or not _selected(path, prefixes):
+        if not _wanted(path, prefixes):
             continue
         if new_mode in ("000000", "120000", "160000"):  # deleted; a symlink or submodule is not read
             listing.pop(path, None)
@@ -229,11 +233,10 @@ def worktree_listing(repo: git.Repo, prefixes: Sequence[str]) -> tuple[list[tupl
         out[name] = stdout.decode("utf-8", "surrogateescape")
     if out["sparse"].strip() == "true":
         return None
-    whole = "" in prefixes
     listing: dict[str, str] = {}
     for entry in out["staged"].split("\0"):
         meta, _tab, path = entry.partition("\t")
-        if not path.endswith(MANIFEST_EXTENSIONS) or not (whole or _selected(path, prefixes)):
+        if not _wanted(path, prefixes):
             continue
         mode, sha, stage = meta.split(" ")
         if mode not in ("100644", "100755") or stage != "0":
@@ -243,7 +246,7 @@ def worktree_listing(repo: git.Repo, prefixes: Sequence[str]) -> tuple[list[tupl
     for path in out["untracked"].split("\0"):
         if path.endswith("/"):
             return None  # a nested repository: the walker enters it
-        if path.endswith(MANIFEST_EXTENSIONS) and (whole or _selected(path, prefixes)):
+        if _wanted(path, prefixes):
             to_read.add(path)
     contents: dict[str, bytes] = {}
     for path in to_read:

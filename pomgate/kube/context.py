@@ -218,19 +218,24 @@ def host_closure(files: Iterable[FileSummaries], start: set[str]) -> set[str] | 
     wildcard; nested wildcards). A route table built from the result's routes then resolves every
     host of those routes as the whole table would. None when a catch-all `*` host is involved.
     """
-    ingresses = [(path, s) for path, summaries in files for s in summaries if s.is_ingress]
+    # (path, lower-cased hosts, may route every host) of each Ingress, worked out once
+    ingresses = [
+        (path, [host.lower() for host in s.hosts], s.catch_all)
+        for path, summaries in files
+        for s in summaries
+        if s.is_ingress
+    ]
     result = set(start)
     new_paths = set(start)
     exact: set[str] = set()  # exact hosts of the result
     domains: set[str] = set()  # d of the result's wildcards `*.d`
     while new_paths:
-        for path, summary in ingresses:
+        for path, hosts, catch_all in ingresses:
             if path not in new_paths:
                 continue
-            for host in summary.hosts:
-                host = host.lower()
+            for host in hosts:
                 if not host:
-                    if summary.catch_all:
+                    if catch_all:
                         return None
                 elif host.startswith("*."):
                     domains.add(host[2:])
@@ -240,13 +245,12 @@ def host_closure(files: Iterable[FileSummaries], start: set[str]) -> set[str] | 
                     exact.add(host)
         above = {parent for name in (*exact, *domains) for parent in _parents(name)}
         new_paths = set()
-        for path, summary in ingresses:
+        for path, hosts, catch_all in ingresses:
             if path in result:
                 continue
-            for host in summary.hosts:
-                host = host.lower()
+            for host in hosts:
                 if not host:
-                    overlaps = summary.catch_all  # routes every host
+                    overlaps = catch_all  # routes every host
                 elif host.startswith("*."):
                     domain = host[2:]
                     overlaps = domain in domains or domain in above or any(p in domains for p in _parents(domain))

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pomgate import __version__
 from pomgate.collector import collector_paused
@@ -76,9 +76,7 @@ class _Entry:
 
     def matches(self, key: Key, namespace: str) -> bool:
         """Whether the entry is for these bytes (by digest or git blob id) read with ``namespace``."""
-        if self.namespace != namespace:
-            return False
-        return self.blob == key if isinstance(key, str) else self.digest == key
+        return _matches(self.digest, self.blob, self.namespace, key, namespace)
 
     @property
     def stored(self) -> bool:
@@ -86,7 +84,23 @@ class _Entry:
         return self.payload is not None or self.location is not None or self.value is not None
 
 
+def _matches(digest: bytes, blob: str | None, entry_namespace: str, key: Key, namespace: str) -> bool:
+    if entry_namespace != namespace:
+        return False
+    return blob == key if isinstance(key, str) else digest == key
+
+
 _Packed = tuple[bytes, str, Any, "tuple[int, int, int] | None", int, int, "str | None"]
+
+
+class _Record(NamedTuple):
+    """What a lookup needs of a stored entry, from the pack's record or from the entry object."""
+
+    digest: bytes
+    namespace: str
+    index: Any
+    stat: tuple[int, int, int] | None
+    blob: str | None
 
 
 class _Entries(MutableMapping[str, _Entry]):
@@ -175,10 +189,6 @@ class ScanCache:
         cache.entries = _Entries(entries)
         return cache
 
-    def _packed(self, path: str) -> _Packed | None:
-        """The pack's record of ``path`` while no entry object was made for it."""
-        return self.entries.packed(path) if isinstance(self.entries, _Entries) else None
-
     def _payload(self, entry: _Entry) -> bytes | None:
         if entry.payload is not None:
             return entry.payload
@@ -221,20 +231,28 @@ class ScanCache:
         self.used.add(path)
         self.dirty = True
 
+    def _record(self, path: str) -> _Record | None:
+        """The stored entry of ``path`` for a look-up; a pack record is read as is (no entry object made).
+
+        A focused run (the hook, a warm diff) looks at every file's record but needs the objects of
+        only a few, so records become `_Entry` objects only when their objects are wanted or changed.
+        """
+        packed = self.entries.packed(path) if isinstance(self.entries, _Entries) else None
+        if packed is not None:
+            digest, namespace, index, stat, _offset, _length, blob = packed
+            return _Record(digest, namespace, index, stat, blob)
+        entry = self.entries.get(path)
+        if entry is None or not entry.stored:
+            return None
+        return _Record(entry.digest, entry.namespace, entry.index, entry.stat, entry.blob)
+
     def index_of(self, path: str, key: Key, namespace: str) -> Any:
         """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
-        packed = self._packed(path)
-        if packed is not None:  # straight from the pack's record: no entry object for a mere look
-            digest, entry_namespace, index, _stat, _offset, _length, blob = packed
-            if entry_namespace != namespace or (blob != key if isinstance(key, str) else digest != key):
-                return None
-            self.used.add(path)
-            return index
-        entry = self.entries.get(path)
-        if entry is None or not entry.matches(key, namespace) or not entry.stored:
+        record = self._record(path)
+        if record is None or not _matches(record.digest, record.blob, record.namespace, key, namespace):
             return None
         self.used.add(path)
-        return entry.index
+        return record.index
 
     def digest_by_stat(self, path: str, stat: tuple[int, int, int], namespace: str) -> bytes | None:
         """The recorded digest of ``path`` when its size, mtime and inode are unchanged (no read needed).
@@ -242,25 +260,18 @@ class ScanCache:
         A file whose mtime is within two seconds of now is not trusted (it may change again within the
         clock's granularity, git's "racy" case), so it is read and hashed.
         """
-        packed = self._packed(path)
-        if packed is not None:  # the pack's record as read (always stored): no entry object needed
-            digest, entry_namespace, _index, entry_stat, _offset, _length, _blob = packed
-        else:
-            entry = self.entries.get(path)
-            if entry is None or not entry.stored:
-                return None
-            digest, entry_namespace, entry_stat = entry.digest, entry.namespace, entry.stat
-        if entry_stat != stat or entry_namespace != namespace:
+        record = self._record(path)
+        if record is None or record.stat != stat or record.namespace != namespace:
             return None
         if time.time_ns() - stat[1] < 2_000_000_000:
             return None
-        return digest
+        return record.digest
 
     def set_stat(self, path: str, stat: tuple[int, int, int]) -> None:
         """Remember the file's size, mtime and inode beside its digest (written with the pack)."""
-        packed = self._packed(path)
-        if packed is not None and packed[3] == stat:
-            return  # unchanged: the record stays as it is
+        record = self._record(path)
+        if record is not None and record.stat == stat:
+            return  # unchanged: no entry object needed
         entry = self.entries.get(path)
         if entry is not None and entry.stat != stat:
             entry.stat = stat

@@ -27,6 +27,7 @@ from pomgate.translation.references import SecretEntry, find_endpoint_subsets, f
 from pomgate.translation.route import IngressOutcome, Route, RouteKey, TranslationResult, UnknownValue
 from pomgate.translation.slug import stat_name
 from pomgate.translation.validation import REGEX_FIELDS, core_validation_problems, pem_blocks, regex_problem
+from pomgate.translation.values import copy_containers
 
 PARSING = "parsing ingress: "
 
@@ -418,7 +419,7 @@ class _IngressTranslation:
             return None  # reported by the fetch stage
         head = f"{PARSING}{ctx.prefix}pathToRoute: {_go_path(ctx.path)}: "
         try:
-            fields = _copy_fields(template)
+            fields = copy_containers(template)
             fields["from"] = self.from_url(ctx)
             self.apply_path_match(fields, ctx)
             fields["to"] = self.upstream_urls(fields, ctx)
@@ -646,15 +647,6 @@ class _IngressTranslation:
                 elif "\\1" in pattern or "\\2" in pattern:
                     hint = "RE2 has no backreferences"
                 self.problem("regex/re2", f"config validation: {reason}", target, hint=hint)
-
-
-def _copy_fields(value: Any) -> Any:
-    """A copy of JSON-like route fields (dicts and lists copied; scalars and frozen values shared)."""
-    if isinstance(value, dict):
-        return {key: _copy_fields(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy_fields(item) for item in value]
-    return value
 
 
 def _port_names(service: Service) -> str:

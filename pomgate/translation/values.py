@@ -44,6 +44,7 @@ __all__ = [
     "MAX_NESTING_DEPTH",
     "JsonValueError",
     "YamlValueError",
+    "copy_containers",
     "go_json_text",
     "go_quote",
     "go_sprint",
@@ -532,12 +533,12 @@ _DOCUMENTS_MAX = 1024
 _MEMO_MAX_TEXT = 4096
 
 
-def _fresh(value: Any) -> Any:
-    """A copy of a decoded value's containers (scalars, datetimes included, are immutable)."""
+def copy_containers(value: Any) -> Any:
+    """A copy of a JSON-like value's dicts and lists; scalars and frozen values are shared."""
     if isinstance(value, dict):
-        return {key: _fresh(item) for key, item in value.items()}
+        return {key: copy_containers(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_fresh(item) for item in value]
+        return [copy_containers(item) for item in value]
     return value
 
 
@@ -560,7 +561,7 @@ def parse_first_document(text: str) -> tuple[Any, bool]:
     if isinstance(known, YamlValueError):
         raise YamlValueError(*known.args)
     value, found = known
-    return _fresh(value), found
+    return copy_containers(value), found
 
 
 def _parse_first_document(text: str) -> tuple[Any, bool]:
