@@ -8,10 +8,12 @@ always the same: only the time differs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -81,6 +83,16 @@ class ForkedCall(Generic[R]):
             return self._func()  # the child failed: do its part here
         return loaded  # type: ignore[return-value]
 
+    def cancel(self) -> None:
+        """Stop the child if it is still running (its result is not wanted any more)."""
+        if self._pid == 0:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(self._pid, signal.SIGKILL)
+        os.close(self._read_fd)
+        os.waitpid(self._pid, 0)
+        self._pid = 0
+
 
 def split_map(
     func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int = 200, child_share: float = 0.5
@@ -89,9 +101,28 @@ def split_map(
 
     A share under one half balances a child whose results are costly to send back (pickled objects).
     """
+    results: list[R] = []
+    for _part, part_results in split_parts(func, items, minimum=minimum, child_share=child_share):
+        results += part_results
+    return results
+
+
+def split_parts(
+    func: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int = 200, child_share: float = 0.5
+) -> Iterator[tuple[Sequence[T], list[R]]]:
+    """`split_map` by parts: (items, results) of this process's part first, then the child's.
+
+    The caller can use the first part's results while the child is still computing the second.
+    """
     if _WORKERS < 2 or len(items) < minimum:
-        return func(items)
+        yield items, func(items)
+        return
     half = len(items) - int(len(items) * child_share)
-    second = ForkedCall(lambda: func(items[half:]))
-    first = func(items[:half])
-    return first + second.result()
+    first, rest = items[:half], items[half:]
+    second = ForkedCall(lambda: func(rest))
+    try:
+        yield first, func(first)
+    except BaseException:
+        second.cancel()  # this process failed, or the caller stopped early: the child's part is not wanted
+        raise
+    yield rest, second.result()

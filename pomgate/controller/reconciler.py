@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pomgate.controller.livestate import IngressKey, LiveState
-from pomgate.parallel import split_map
-from pomgate.reports.routes import route_config
+from pomgate.parallel import split_parts
+from pomgate.reports.routes import config_fields, shown_leaf
 from pomgate.translation.options import TranslateOptions
+from pomgate.translation.route import Route
 from pomgate.translation.translator import translate_ingress
 
 HEADER = b"# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
@@ -95,35 +96,38 @@ class Reconciler:
     def reconcile(self, keys: Iterable[IngressKey], *, keep_last_good: bool = True) -> list[IngressReport]:
         """Translate the Ingresses ``keys`` again; replace their routes in the table."""
         ordered = sorted(set(keys))
-        # Many at once (the initial sync): the second process translates half (`pomgate.parallel`).
-        translated = split_map(self._translate, ordered, minimum=400)
         reports: list[IngressReport] = []
-        state = self.state
-        for key, result in zip(ordered, translated, strict=True):
-            live = state.ingresses.get(key)
-            if live is None or result is None:
-                self._drop(key)
-                reports.append(IngressReport(key, "removed"))
-                continue
-            managed, unmanaged_reason, error, lines = result
-            report = IngressReport(key, "updated", uid=live.uid, resource_version=live.resource_version)
-            if not managed:
-                self._drop(key)
-                report.state = "removed"
-                report.error = unmanaged_reason
-            elif error is not None:
-                report.state = "failed"
-                report.error = error
-                if not keep_last_good:
-                    self._drop(key)
-            else:
-                applied = _Applied([_Entry(sort_key, line) for sort_key, line in lines])
-                applied.certificates = self._certificates(live.typed.model.spec, key[0])
-                self._drop(key)
-                self._add(key, applied)
-                report.routes = len(applied.entries)
-            reports.append(report)
+        # Many at once (the initial sync): the second process translates half (`pomgate.parallel`);
+        # this process applies its own half meanwhile.
+        for part, translated in split_parts(self._translate, ordered, minimum=400):
+            for key, result in zip(part, translated, strict=True):
+                reports.append(self._apply(key, result, keep_last_good))
         return reports
+
+    def _apply(self, key: IngressKey, result: _Translated | None, keep_last_good: bool) -> IngressReport:
+        """Put one translated Ingress's routes in the table (or take them out); say what happened."""
+        live = self.state.ingresses.get(key)
+        if live is None or result is None:
+            self._drop(key)
+            return IngressReport(key, "removed")
+        managed, unmanaged_reason, error, lines = result
+        report = IngressReport(key, "updated", uid=live.uid, resource_version=live.resource_version)
+        if not managed:
+            self._drop(key)
+            report.state = "removed"
+            report.error = unmanaged_reason
+        elif error is not None:
+            report.state = "failed"
+            report.error = error
+            if not keep_last_good:
+                self._drop(key)
+        else:
+            applied = _Applied([_Entry(sort_key, line) for sort_key, line in lines])
+            applied.certificates = self._certificates(live.typed.model.spec, key[0])
+            self._drop(key)
+            self._add(key, applied)
+            report.routes = len(applied.entries)
+        return report
 
     def _translate(self, keys: Sequence[IngressKey]) -> list[_Translated | None]:
         """The shared translator's verdict on each key, with its routes as ready config lines.
@@ -140,9 +144,7 @@ class Reconciler:
             outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
             lines: list[tuple[tuple[Any, ...], bytes]] = []
             if outcome.managed and outcome.error is None:
-                lines = [
-                    (route.sort_key(), _json_line(route_config(route, show_secrets=True))) for route in outcome.routes
-                ]
+                lines = [(route.sort_key(), _route_line(route)) for route in outcome.routes]
             results.append((outcome.managed, outcome.unmanaged_reason, outcome.error, lines))
         return results
 
@@ -228,6 +230,15 @@ class Reconciler:
 
 def _sort_key(entry: _Entry) -> tuple[Any, ...]:
     return entry.sort_key
+
+
+#: Config lines are JSON flow style; Secret values are written (the config must hold them).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=shown_leaf)
+
+
+def _route_line(route: Route) -> bytes:
+    """One route as a config list item: `route_config(route, show_secrets=True)` without the copy."""
+    return b"- " + _ENCODER.encode(config_fields(route)).encode("utf-8") + b"\n"
 
 
 def _json_line(value: Any) -> bytes:

@@ -33,13 +33,36 @@ TRI_STATE = frozenset({"pass_identity_headers"})
 
 def route_config(route: Route, *, show_secrets: bool = False) -> dict[str, Any]:
     """One route as a config.yaml mapping (unset keys omitted, secrets redacted unless shown)."""
+    return {key: plain_value(value, show_secrets) for key, value in config_fields(route).items()}
+
+
+def config_fields(route: Route) -> dict[str, Any]:
+    """The route's set keys in config.yaml order, values as they are (Secret and unknown leaves kept).
+
+    For encoders that turn the leaves into text themselves (see `shown_leaf`) instead of copying the
+    whole value through `plain_value`.
+    """
+    fields = route.fields
     out: dict[str, Any] = {}
-    for key in sorted(route.fields, key=lambda k: (_RANK.get(k, len(_RANK)), k)):
-        value = route.fields[key]
+    for key in sorted(fields, key=_order):
+        value = fields[key]
         if value is None or (value is False and key not in TRI_STATE):
             continue
-        out[key] = plain_value(value, show_secrets)
+        out[key] = value
     return out
+
+
+def _order(key: str) -> tuple[int, str]:
+    return (_RANK.get(key, len(_RANK)), key)
+
+
+def shown_leaf(value: Any) -> str:
+    """A JSON encoder's ``default``: SecretValue as its value, UnknownValue as its text (secrets shown)."""
+    if isinstance(value, SecretValue):
+        return value.value
+    if isinstance(value, UnknownValue):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def plain_value(value: Any, show_secrets: bool) -> Any:

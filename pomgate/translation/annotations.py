@@ -21,6 +21,7 @@ from pomgate.translation.route import SecretValue, UnknownValue
 from pomgate.translation.values import (
     JsonValueError,
     YamlValueError,
+    copy_containers,
     parse_annotation_value,
     parse_first_document,
     to_json_value,
@@ -157,26 +158,16 @@ class _Applier:
                 )
 
     # ------------------------------------------------------------ base and policy lists
-    def parse_value(self, name: str, chain_prefix: str) -> tuple[bool, Any]:
-        try:
-            return True, parse_annotation_value(self.values[name])
-        except YamlValueError as err:
-            self.fail("annotation/yaml", name, f"{chain_prefix}{name}: {err}")
-            return False, None
-
-    def apply_typed(
-        self, names: list[str], decode: Callable[[dict[str, Any]], dict[str, Any]], chain_prefix: str
-    ) -> None:
+    def apply_typed(self, names: list[str], decode: Decoder, chain_prefix: str) -> None:
         for name in names:
-            ok, value = self.parse_value(name, chain_prefix)
-            if not ok:
-                continue
-            try:
-                decoded = decode({name: value})
-            except (ProtoDecodeError, JsonValueError) as err:
-                self.fail("annotation/value", name, f"{chain_prefix}{err}", detail=_value_detail(self.values[name]))
-                continue
-            self.out.fields.update(decoded)
+            text = self.values[name]
+            decoded = _decoded_value(decode, name, text)
+            if isinstance(decoded, YamlValueError):
+                self.fail("annotation/yaml", name, f"{chain_prefix}{name}: {decoded}")
+            elif isinstance(decoded, (ProtoDecodeError, JsonValueError)):
+                self.fail("annotation/value", name, f"{chain_prefix}{decoded}", detail=_value_detail(text))
+            else:
+                self.out.fields.update(copy_containers(decoded))
 
     def apply_base(self) -> None:
         self.apply_typed(self.present(table.BASE), decode_route_options, "parsing ingress: annotations: ")
@@ -186,28 +177,25 @@ class _Applier:
         self.apply_typed(self.present(table.POLICY_LISTS), decode_policy_options, chain)
         if "policy" not in self.values:
             return
-        text = self.values["policy"]
-        try:
-            document, found = parse_first_document(text)
-            if not found:
-                raise PolicyError("EOF")
-            policy = to_json_value(document)
-            validate_policy(policy)
-            self.out.fields["policy"] = policy
-        except (YamlValueError, JsonValueError) as err:
-            self.fail("policy/invalid", "policy", f"{chain}couldn't parse policy: {err}")
-        except PolicyError as err:
+        verdict = _policy_value(self.values["policy"])
+        if not isinstance(verdict, Exception):
+            self.out.fields["policy"] = copy_containers(verdict)
+        elif isinstance(verdict, PolicyError):
             detail = None
-            suggestion = getattr(err, "suggestion", None)
-            if getattr(err, "enterprise_only", False):
+            suggestion = getattr(verdict, "suggestion", None)
+            if getattr(verdict, "enterprise_only", False):
                 detail = "this criterion exists only in Pomerium Enterprise/Zero; the open-source controller rejects it"
             elif suggestion:
                 detail = f"did you mean {suggestion!r}?"
-            if "unsupported conditional" in str(err) and "parsing policy: invalid rules" not in chain:
+            if "unsupported conditional" in str(verdict) and "parsing policy: invalid rules" not in chain:
                 extra = "the public documentation shows the older wording `parsing policy: invalid rules in policy`"
                 detail = f"{detail}; {extra}" if detail else extra
-            token = next((part for part in reversed(err.path) if isinstance(part, str)), None)
-            self.fail("policy/invalid", "policy", f"{chain}couldn't parse policy: {err}", detail=detail, token=token)
+            token = next((part for part in reversed(verdict.path) if isinstance(part, str)), None)
+            self.fail(
+                "policy/invalid", "policy", f"{chain}couldn't parse policy: {verdict}", detail=detail, token=token
+            )
+        else:
+            self.fail("policy/invalid", "policy", f"{chain}couldn't parse policy: {verdict}")
 
     # ------------------------------------------------------------ secrets
     def secret_for(self, name: str) -> SecretEntry | None:
@@ -514,6 +502,53 @@ class _Applier:
         self.apply_tunnel()
         self.apply_policy()
         return self.out
+
+
+Decoder = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+#: Decoded values by (decoder, annotation name, text), and policies by text: clusters and repositories
+#: repeat the same values on many Ingresses, so each is decoded once per process. Entries are the
+#: decoded value or the error met; callers get copies. Bounded: cleared when full.
+_DECODED: dict[tuple[Decoder, str, str], dict[str, Any] | Exception] = {}
+_POLICIES: dict[str, Any] = {}
+_MEMO_MAX = 1024
+_MEMO_MAX_TEXT = 4096
+
+
+def _remember(memo: dict[Any, Any], key: Any, text: str, value: Any) -> None:
+    if len(text) <= _MEMO_MAX_TEXT:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = value
+
+
+def _decoded_value(decode: Decoder, name: str, text: str) -> dict[str, Any] | Exception:
+    """``decode({name: value of text})``, or the YAML/JSON/protobuf error it meets (memoized)."""
+    key = (decode, name, text)
+    known = _DECODED.get(key)
+    if known is None:
+        try:
+            known = decode({name: parse_annotation_value(text)})
+        except (YamlValueError, ProtoDecodeError, JsonValueError) as err:
+            known = err
+        _remember(_DECODED, key, text, known)
+    return known
+
+
+def _policy_value(text: str) -> Any:
+    """The policy annotation as a validated JSON value, or the error met (memoized; do not mutate)."""
+    known = _POLICIES.get(text, _POLICIES)
+    if known is _POLICIES:
+        try:
+            document, found = parse_first_document(text)
+            if not found:
+                raise PolicyError("EOF")
+            known = to_json_value(document)
+            validate_policy(known)
+        except (YamlValueError, JsonValueError, PolicyError) as err:
+            known = err
+        _remember(_POLICIES, text, text, known)
+    return known
 
 
 def apply_annotations(annotations: Mapping[str, str], prefix: str, resolve_secret: SecretResolver) -> AnnotationResult:

@@ -27,7 +27,6 @@ from pomgate.translation.references import SecretEntry, find_endpoint_subsets, f
 from pomgate.translation.route import IngressOutcome, Route, RouteKey, TranslationResult, UnknownValue
 from pomgate.translation.slug import stat_name
 from pomgate.translation.validation import REGEX_FIELDS, core_validation_problems, pem_blocks, regex_problem
-from pomgate.translation.values import copy_containers
 
 PARSING = "parsing ingress: "
 
@@ -419,7 +418,7 @@ class _IngressTranslation:
             return None  # reported by the fetch stage
         head = f"{PARSING}{ctx.prefix}pathToRoute: {_go_path(ctx.path)}: "
         try:
-            fields = copy_containers(template)
+            fields = dict(template)  # nested values are shared: route fields are never modified after this
             fields["from"] = self.from_url(ctx)
             self.apply_path_match(fields, ctx)
             fields["to"] = self.upstream_urls(fields, ctx)

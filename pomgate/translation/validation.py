@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import warnings
 from typing import Any
@@ -36,18 +37,14 @@ def core_validation_problems(fields: dict[str, Any]) -> list[Problem]:
 
 
 def _first_core_problem(fields: dict[str, Any]) -> Problem | None:
+    schemes: set[str] = set()
     for url in fields.get("to") or []:
         if not isinstance(url, str):
             continue
-        parts = urlsplit(url)
-        if not parts.scheme:
-            return _core(f"error parsing to URLs: {url}: url scheme must be provided")
-        if not parts.hostname and parts.scheme not in ("unix", "https+unix"):
-            return _core(f"error parsing to URLs: {url}: endpoint hostname must be specified")
-        try:
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError as err:
-            return _core(f"error parsing to URLs: {url}: {err}")
+        scheme, problem = _to_url(url)
+        if problem:
+            return _core(problem)
+        schemes.add(scheme)
     tunnel = fields.get("upstream_tunnel")
     if isinstance(tunnel, dict) and isinstance(tunnel.get("ssh_policy"), str):
         try:
@@ -56,7 +53,6 @@ def _first_core_problem(fields: dict[str, Any]) -> Problem | None:
                 validate_policy_structure(to_json_value(document))
         except (YamlValueError, JsonValueError, PolicyError) as err:
             return _core(f"error converting upstream tunnel: {err}", rule="policy/ssh-policy-invalid")
-    schemes = {urlsplit(u).scheme for u in fields.get("to") or [] if isinstance(u, str)}
     for kind in ("tcp", "udp"):
         if kind in schemes and len(schemes) > 1:
             return _core(f"config: cannot mix {kind} and non-{kind} To URLs")
@@ -94,6 +90,21 @@ def _first_core_problem(fields: dict[str, Any]) -> Problem | None:
         if parts.scheme != "https":
             return _core(f'config: mcp authorization_server_url must be https, got "{parts.scheme}"')
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _to_url(url: str) -> tuple[str, str | None]:
+    """The scheme of one `to` URL and what Pomerium says when parsing it fails (None: it parses)."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return "", f"error parsing to URLs: {url}: url scheme must be provided"
+    if not parts.hostname and parts.scheme not in ("unix", "https+unix"):
+        return parts.scheme, f"error parsing to URLs: {url}: endpoint hostname must be specified"
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as err:
+        return parts.scheme, f"error parsing to URLs: {url}: {err}"
+    return parts.scheme, None
 
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)

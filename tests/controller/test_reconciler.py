@@ -305,3 +305,56 @@ def test_status_follows_the_proxy_service_type() -> None:
     assert desired_load_balancer(node_port) == [{"ip": "10.96.0.9"}]
     assert desired_load_balancer(Service.model_validate(service("proxy"))) == []
     assert desired_load_balancer(None) == []
+
+
+def test_a_sync_split_over_two_processes_equals_one_process_and_the_offline_render() -> None:
+    """Above 400 Ingresses the second process translates half; secrets, failures and all, nothing changes."""
+    from pomgate import parallel
+
+    header_secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "headers", "namespace": "default"},
+        "type": "Opaque",
+        "data": {"X-Token": base64.b64encode(b"s3cret").decode()},
+    }
+    objects: list[dict[str, Any]] = [ingress_class(), header_secret, tls_secret("cert")]
+    for index in range(450):
+        name = f"app-{index:03d}"
+        annotations = {"ingress.pomerium.io/allow_any_authenticated_user": "true"}
+        if index % 3 == 0:
+            annotations = {"ingress.pomerium.io/set_request_headers_secret": "headers"}
+        if index % 7 == 0:
+            annotations["ingress.pomerium.io/policy"] = "allow:\n  or:\n  - bogus: 1\n"  # fails the Ingress
+        if index % 11 != 0:  # the rest miss their Service and Endpoints: failed too
+            objects += [service(name), endpoints(name)]
+        objects.append(
+            ingress(name, f"{name}.example.com", name, annotations=annotations, tls="cert" if index % 5 == 0 else None)
+        )
+
+    def sync(workers: int) -> tuple[list[tuple[Any, ...]], bytes]:
+        parallel.set_workers(workers)
+        try:
+            reconciler = Reconciler(LIVE)
+            feed(reconciler, *objects)
+            reports = [(r.key, r.state, r.error, r.routes) for r in reconciler.full_sync()]
+            return reports, reconciler.document()
+        finally:
+            parallel.set_workers(1)
+
+    one, two = sync(1), sync(2)
+    assert two == one
+    states = {state for _key, state, _error, _routes in one[0]}
+    assert states == {"updated", "failed"}
+    assert b"s3cret" in one[1]  # Secret values are written to the config (never redacted there)
+
+    manifests = [
+        ManifestObject(
+            o["apiVersion"], o["kind"], o["metadata"]["name"], o["metadata"].get("namespace", ""), o, Origin("c", 0, 1)
+        )
+        for o in objects
+    ]
+    inventory, _ = build_inventory(manifests)
+    offline = routes_config(translate(inventory, LIVE).routes, show_secrets=True)["routes"]
+    assert routes_of(one[1]) == offline
+    assert any(route.get("set_request_headers") == {"X-Token": "s3cret"} for route in offline)

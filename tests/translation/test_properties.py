@@ -124,3 +124,14 @@ def test_arbitrary_documents_never_raise(spec: object, metadata: object, kind: s
     }
     objects, findings = scan_text(json.dumps(document), "doc.json", "default")
     analyze_objects(objects, TranslateOptions(), scan_findings=findings)
+
+
+@given(st.text(), st.text())
+def test_descending_sort_keys_reverse_the_byte_order_of_any_two_texts(a: str, b: str) -> None:
+    """Route sort keys are plain bytes; the descending parts must flip the order exactly (prefixes, NULs too)."""
+    from pomgate.translation.route import _descending
+
+    raw_a, raw_b = a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    assert (_descending(a) < _descending(b)) == (raw_a > raw_b)
+    assert (_descending(a) == _descending(b)) == (raw_a == raw_b)
+    assert (_descending(a + "\x00") < _descending(a)) and (_descending(a + "\xff") < _descending(a))
