@@ -1,5 +1,5 @@
 """`python -m pomgate`."""
 
-from pomgate.cli.app import main
+from pomgate.cli.entry import main
 
 main()

@@ -167,7 +167,19 @@ class ScanCache:
 
         The pack is one pickle of (header, {path: (digest, namespace, index, stat, offset, length, blob)})
         followed by the pickled payloads, so a run that needs a few files does not read them all.
+        In a process that called `keep_open`, the cache of a folder is loaded once and handed out again.
         """
+        if _KEPT is not None:
+            kept = _KEPT.get(folder.resolve())
+            if kept is not None:
+                kept.used, kept.hits, kept.misses = set(), 0, 0
+                return kept
+            cache = _KEPT[folder.resolve()] = cls._load(folder)
+            return cache
+        return cls._load(folder)
+
+    @classmethod
+    def _load(cls, folder: Path) -> ScanCache:
         cache = cls(folder)
         try:
             handle = open(folder / PACK_NAME, "rb")  # noqa: SIM115 - kept open for the payloads
@@ -254,6 +266,28 @@ class ScanCache:
         self.used.add(path)
         return record.index
 
+    def unchanged(self, path: str, stat: tuple[int, int, int], namespace: str) -> tuple[bytes, Any] | None:
+        """(digest, index) of a file whose size, mtime and inode are as recorded (see `digest_by_stat`).
+
+        One look-up instead of `digest_by_stat`, `index_of` and `set_stat` for the common case of
+        a file that did not change; None when it may have (or has no index yet).
+        """
+        entries = self.entries
+        packed = entries.packed(path) if isinstance(entries, _Entries) else None
+        if packed is not None:  # the common case, read from the record without making objects
+            digest, recorded_namespace, index, recorded_stat = packed[:4]
+        else:
+            record = self._record(path)
+            if record is None:
+                return None
+            digest, recorded_namespace, index, recorded_stat = record[:4]
+        if recorded_stat != stat or recorded_namespace != namespace or index is None:
+            return None
+        if time.time_ns() - stat[1] < 2_000_000_000:
+            return None
+        self.used.add(path)
+        return digest, index
+
     def digest_by_stat(self, path: str, stat: tuple[int, int, int], namespace: str) -> bytes | None:
         """The recorded digest of ``path`` when its size, mtime and inode are unchanged (no read needed).
 
@@ -284,8 +318,13 @@ class ScanCache:
             entry.index = index
             self.dirty = True
 
-    def save(self, *, background: bool = True) -> None:
-        """Write the pack if anything changed; in a forked child when ``background`` and POSIX allow it."""
+    def save(self, *, background: bool = True, now: bool = False) -> None:
+        """Write the pack if anything changed; in a forked child when ``background`` and POSIX allow it.
+
+        A cache kept open (`keep_open`) is written by `save_kept` when its process is idle, unless ``now``.
+        """
+        if not now and _KEPT is not None and _KEPT.get(self.folder.resolve()) is self:
+            return
         for path in [path for path in self.entries if path not in self.used and not os.path.exists(path)]:
             del self.entries[path]  # the file is gone (entries of files this run did not read are kept)
             self.dirty = True
@@ -297,6 +336,7 @@ class ScanCache:
             pid = os.fork()
             if pid:
                 self._writer = pid
+                self.dirty = False  # the child writes what is recorded so far
                 return
             code = 0
             try:
@@ -344,6 +384,28 @@ class ScanCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+#: Caches handed out again by `ScanCache.open` (a long-lived process: the hook's worker); None: off.
+_KEPT: dict[Path, ScanCache] | None = None
+
+
+def keep_open() -> None:
+    """From now on, `ScanCache.open` loads each folder's pack once and returns the same cache after.
+
+    For a process that serves many runs: the in-memory cache is what the last run left (every entry
+    is still checked against the file's bytes or stat, so a stale pack never gives a wrong answer).
+    """
+    global _KEPT
+    if _KEPT is None:
+        _KEPT = {}
+
+
+def save_kept() -> None:
+    """Write every kept cache that changed, each in a background child (the caller reaps it)."""
+    for cache in (_KEPT or {}).values():
+        cache.save(background=True, now=True)
+        cache._writer = None  # reaped by the long-lived caller, not waited for
 
 
 def describe(cache: ScanCache | None) -> dict[str, Any]:

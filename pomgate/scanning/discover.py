@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -117,6 +118,13 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
         directory, relative = stack.pop()
+        remembered = _remembered_listing(directory, real_prefix, ignored)
+        if remembered is not None:
+            found.extend(remembered[1])
+            findings.extend(remembered[2])
+            stack.extend(reversed(remembered[0]))
+            continue
+        listed_at = time.time_ns()
         try:
             with os.scandir(directory) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
@@ -131,6 +139,9 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
             )
             continue
         subdirectories: list[tuple[str, str]] = []
+        here: list[tuple[str, str, str]] = []
+        notes: list[Finding] = []
+        links = False
         for entry in entries:
             name = entry.name
             if name == ".git":
@@ -140,23 +151,76 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
                 if ignored is None or entry_relative not in ignored.directories:
                     subdirectories.append((entry.path, entry_relative + "/"))
                 continue
+            if entry.is_symlink():
+                links = True
             if entry.is_symlink() and entry.is_dir():  # a link to a directory: never entered
                 if ignored is None or entry_relative not in ignored.files | ignored.directories:
-                    findings.append(_link_finding(entry.path, entry_relative, real_prefix, directory=True))
+                    notes.append(_link_finding(entry.path, entry_relative, real_prefix, directory=True))
                 continue
             if not name.endswith(MANIFEST_EXTENSIONS) or (ignored is not None and entry_relative in ignored.files):
                 continue
             if entry.is_symlink():
                 real_path = _linked_file(entry.path, real_prefix)
                 if real_path is not None:
-                    found.append((entry_relative, entry.path, real_path))
+                    here.append((entry_relative, entry.path, real_path))
                 else:
-                    findings.append(_link_finding(entry.path, entry_relative, real_prefix, directory=False))
+                    notes.append(_link_finding(entry.path, entry_relative, real_prefix, directory=False))
             elif entry.is_file(follow_symlinks=False):
-                found.append((entry_relative, entry.path, real_prefix + entry_relative))
+                here.append((entry_relative, entry.path, real_prefix + entry_relative))
+        found.extend(here)
+        findings.extend(notes)
+        if not links:  # what links point at can change without the directory changing
+            _remember_listing(directory, real_prefix, listed_at, ignored, (subdirectories, here, notes))
         # Files of a directory come before its subdirectories, which are visited in name order.
         stack.extend(reversed(subdirectories))
     return found
+
+
+_Walked = tuple[list[tuple[str, str]], list[tuple[str, str, str]], list[Finding]]
+
+#: What each directory gave, by path, with the directory's (mtime, inode) and what git ignored then;
+#: kept only in a long-lived process (`keep_listings`). A directory's mtime changes whenever an entry
+#: is added, removed or renamed, so an unchanged directory needs no listing.
+_LISTINGS: dict[tuple[str, str], tuple[int, int, _GitIgnored | None, _Walked]] | None = None
+
+
+def keep_listings() -> None:
+    """Remember directory listings from now on (for a process serving many runs: the hook's worker)."""
+    global _LISTINGS
+    if _LISTINGS is None:
+        _LISTINGS = {}
+
+
+def _remembered_listing(directory: str, real_prefix: str, ignored: _GitIgnored | None) -> _Walked | None:
+    if _LISTINGS is None:
+        return None
+    known = _LISTINGS.get((directory, real_prefix))
+    if known is None:
+        return None
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return None
+    mtime, inode, was_ignored, walked = known
+    if info.st_mtime_ns != mtime or info.st_ino != inode or was_ignored != ignored:
+        return None
+    return walked
+
+
+def _remember_listing(
+    directory: str, real_prefix: str, listed_at: int, ignored: _GitIgnored | None, walked: _Walked
+) -> None:
+    if _LISTINGS is None:
+        return
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return
+    # Racy: a change within the clock's granularity of the listing may leave the mtime as it was.
+    if listed_at - info.st_mtime_ns < 2_000_000_000:
+        _LISTINGS.pop((directory, real_prefix), None)
+        return
+    _LISTINGS[(directory, real_prefix)] = (info.st_mtime_ns, info.st_ino, ignored, walked)
 
 
 def _link_finding(link: str, relative: str, real_prefix: str, *, directory: bool) -> Finding:

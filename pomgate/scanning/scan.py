@@ -185,6 +185,12 @@ def scan_selected(
             try:
                 info = os.stat(fs_path)
                 stat = (info.st_size, info.st_mtime_ns, info.st_ino)
+                known = cache.unchanged(path, stat, default_namespace)
+                if known is not None:  # unchanged size, mtime and inode: neither read nor hashed
+                    result.files.append(path)
+                    digests[path], files[path] = known[0], fs_path
+                    indexed.append((path, known[1]))
+                    continue
                 # An unchanged size, mtime and inode: the recorded digest stands, the file is not read.
                 digest = cache.digest_by_stat(path, stat, default_namespace)
                 content = None

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,3 +147,31 @@ def test_render_hook_fails_on_a_stale_routes_file(hook_repo: tuple[Path, str, di
     git(repo, "add", "-A")
     ok = run(repo, env, "run", "pomgate-render", "--all-files")
     assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_the_hook_with_daemon_answers_later_runs_from_its_worker(
+    hook_repo: tuple[Path, str, dict[str, str]], tmp_path: Path
+) -> None:
+    copy, rev, env = hook_repo
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {**env, "XDG_RUNTIME_DIR": str(runtime), "POMGATE_WORKER_IDLE": "20"}
+    repo = user_repo(tmp_path / "user")
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {copy}\n    rev: {rev}\n    hooks:\n      - id: pomgate\n        args: [--daemon]\n"
+    )
+    git(repo, "add", "-A")
+    first = run(repo, env, "run", "pomgate", "--all-files")  # runs in-process, starts the worker
+    assert first.returncode == 0, first.stdout + first.stderr
+    (repo / "k8s" / "bad.yaml").write_text(
+        ingress(name="bad", annotations={**POLICY, f"{P}/alow_websockets": "true"}, rules=simple_rule(host="b.io"))
+    )
+    git(repo, "add", "-A")
+    deadline = time.monotonic() + 60
+    while not list((runtime / "pomgate").glob("*.sock")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    bad = run(repo, env, "run", "pomgate", "--all-files")
+    assert bad.returncode == 1
+    assert f"unknown {P}/alow_websockets" in bad.stdout and "k8s/bad.yaml" in bad.stdout
+    [log] = (runtime / "pomgate").glob("*.log")
+    assert "ran hook" in log.read_text(), "the second run was not answered by the worker"

@@ -43,7 +43,7 @@ def test_wheel_has_the_package_examples_docs_and_version(dist: Path) -> None:
     metadata = zipfile.ZipFile(wheel).read(f"pomgate-{pomgate.__version__}.dist-info/METADATA").decode()
     assert f"\nVersion: {pomgate.__version__}\n" in metadata
     entry_points = zipfile.ZipFile(wheel).read(f"pomgate-{pomgate.__version__}.dist-info/entry_points.txt").decode()
-    assert "pomgate = pomgate.cli.app:main" in entry_points  # the console script
+    assert "pomgate = pomgate.cli.entry:main" in entry_points  # the console script
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
 
 
