@@ -260,11 +260,18 @@ class ScanCache:
 
     def index_of(self, path: str, key: Key, namespace: str) -> Any:
         """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
-        record = self._record(path)
-        if record is None or not _matches(record.digest, record.blob, record.namespace, key, namespace):
+        packed = self.entries.packed(path) if isinstance(self.entries, _Entries) else None
+        if packed is not None:  # read from the pack's record as is (no objects made): diff asks for every file
+            digest, entry_namespace, index, _stat, _offset, _length, blob = packed
+        else:
+            record = self._record(path)
+            if record is None:
+                return None
+            digest, entry_namespace, index, _stat, blob = record
+        if not _matches(digest, blob, entry_namespace, key, namespace):
             return None
         self.used.add(path)
-        return record.index
+        return index
 
     def unchanged(self, path: str, stat: tuple[int, int, int], namespace: str) -> tuple[bytes, Any] | None:
         """(digest, index) of a file whose size, mtime and inode are as recorded (see `digest_by_stat`).

@@ -530,7 +530,7 @@ def _decoded_value(decode: Decoder, name: str, text: str) -> dict[str, Any] | Ex
         try:
             known = decode({name: parse_annotation_value(text)})
         except (YamlValueError, ProtoDecodeError, JsonValueError) as err:
-            known = err
+            known = err.with_traceback(None)  # kept: its frames need not be
         _remember(_DECODED, key, text, known)
     return known
 
@@ -546,7 +546,7 @@ def _policy_value(text: str) -> Any:
             known = to_json_value(document)
             validate_policy(known)
         except (YamlValueError, JsonValueError, PolicyError) as err:
-            known = err
+            known = err.with_traceback(None)
         _remember(_POLICIES, text, text, known)
     return known
 
