@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +36,14 @@ SAVE_AFTER = 2.0
 
 #: True inside a worker: its hook runs must not start another worker.
 IN_WORKER = False
+
+
+class _Terminated(BaseException):
+    """SIGTERM/SIGINT: leave the loop (past the commands' own exit handling) and clean up."""
+
+
+def _terminate(_signal: int, _frame: object) -> None:
+    raise _Terminated
 
 
 class Worker:
@@ -63,6 +72,8 @@ class Worker:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)  # left by a worker that was killed (we hold the lock)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _terminate)
         try:
             with reachable(path) as address:
                 listener.bind(address)
@@ -108,6 +119,8 @@ class Worker:
                 gc.collect()
             if unsaved:
                 save_kept()
+        except _Terminated:
+            log.info("terminated")
         finally:
             listener.close()
             with contextlib.suppress(FileNotFoundError):

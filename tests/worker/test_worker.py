@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -149,6 +150,17 @@ def test_status_stop_and_idle_exit(repo: tuple[Path, dict[str, str]]) -> None:
     assert runs_answered(root, idle_env) is None, "the idle worker did not exit"
     sockets = list(Path(env["XDG_RUNTIME_DIR"], "pomgate").glob("*.sock"))
     assert sockets == [], "the worker left its socket behind"
+
+    # SIGTERM (a shutdown, `kill`): the worker cleans up too.
+    pomgate(root, env, "hook", "--daemon", "--format", "json")
+    wait_for_worker(root, env)
+    pid = int(pomgate(root, env, "worker", "status").stdout.split()[1])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while list(Path(env["XDG_RUNTIME_DIR"], "pomgate").glob("*.sock")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(Path(env["XDG_RUNTIME_DIR"], "pomgate").glob("*.sock")) == []
+    assert runs_answered(root, env) is None
 
 
 def test_a_worker_serves_only_its_own_directory(repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
