@@ -43,17 +43,22 @@ def make_tree(root: Path) -> None:
         os.utime(directory, (LONG_AGO, LONG_AGO))
 
 
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small tree outside any git work tree, its folders dated an hour back."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    root = tmp_path / "repo"
+    make_tree(root)
+    return root
+
+
 def walked(root: Path) -> list[str]:
     inputs, _findings = discover([str(root)])
     return [item.display_path for item in inputs]
 
 
-def test_unchanged_directories_are_not_listed_again_and_changed_ones_are(
-    tmp_path: Path, remembering: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    root = tmp_path / "repo"
-    make_tree(root)
+def test_unchanged_directories_are_not_listed_again_and_changed_ones_are(tree: Path, remembering: list[str]) -> None:
+    root = tree
     remembering.clear()
     first = walked(root)
     assert len(remembering) == 4  # repo, a, a/deep, b
@@ -73,28 +78,19 @@ def test_unchanged_directories_are_not_listed_again_and_changed_ones_are(
     assert sorted(remembering) == [str(root / "a"), str(root / "b")]
 
 
-def test_a_directory_changed_just_now_is_listed_every_time(
-    tmp_path: Path, remembering: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_directory_changed_just_now_is_listed_every_time(tree: Path, remembering: list[str]) -> None:
     """Within the clock's granularity a later change may not move the mtime ("racy"): never trusted."""
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    root = tmp_path / "repo"
-    make_tree(root)
+    root = tree
     (root / "b/fresh.yaml").write_text("kind: ConfigMap\n")  # b's mtime is now
     walked(root)
     remembering.clear()
     (root / "b/fresher.yaml").write_text("kind: ConfigMap\n")
-    os.utime(root / "b", ns=(os.stat(root / "b").st_atime_ns, os.stat(root / "b").st_mtime_ns))
     assert str(root / "b/fresher.yaml") in walked(root)
     assert remembering == [str(root / "b")]
 
 
-def test_folders_with_links_are_listed_every_time(
-    tmp_path: Path, remembering: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    root = tmp_path / "repo"
-    make_tree(root)
+def test_folders_with_links_are_listed_every_time(tree: Path, remembering: list[str]) -> None:
+    root = tree
     (root / "b/alias.yaml").symlink_to(root / "a/one.yaml")
     os.utime(root / "b", (LONG_AGO, LONG_AGO))
     walked(root)
