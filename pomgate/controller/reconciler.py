@@ -238,12 +238,12 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default
 
 def _route_line(route: Route) -> bytes:
     """One route as a config list item: `route_config(route, show_secrets=True)` without the copy."""
-    return b"- " + _ENCODER.encode(config_fields(route)).encode("utf-8") + b"\n"
+    return _json_line(config_fields(route))
 
 
 def _json_line(value: Any) -> bytes:
     """One YAML list item holding ``value`` in JSON flow style."""
-    return b"- " + json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8") + b"\n"
+    return b"- " + _ENCODER.encode(value).encode("utf-8") + b"\n"
 
 
 def _split_base(base: Mapping[str, Any]) -> tuple[bytes, list[bytes], list[bytes]]:

@@ -11,6 +11,7 @@ from pomgate.kube.models import Ingress
 from pomgate.rules.base import RuleContext
 from pomgate.translation.ppl import PolicyError, grants_public_access, is_empty, rules_of
 from pomgate.translation.route import Route
+from pomgate.translation.values import remember
 
 SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 
@@ -35,7 +36,6 @@ def is_http01_solver(ingress: Ingress) -> bool:
 #: (public, empty, readable) per policy, by its frozen form: every route of an Ingress, and often
 #: hundreds of Ingresses, carry the same policy; reading its rules once is enough.
 _VERDICTS: dict[Any, tuple[bool, bool, bool]] = {}
-_VERDICTS_MAX = 1024
 
 
 def _frozen(value: Any) -> Any:
@@ -61,9 +61,7 @@ def _policy_verdict(policy: Any) -> tuple[bool, bool, bool]:
         except (PolicyError, TypeError, ValueError):
             known = (False, False, False)
         if key is not None:
-            if len(_VERDICTS) >= _VERDICTS_MAX:
-                _VERDICTS.clear()
-            _VERDICTS[key] = known
+            remember(_VERDICTS, key, known)
     return known
 
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from pomgate import __version__
 from pomgate.collector import collector_paused
@@ -90,17 +90,8 @@ def _matches(digest: bytes, blob: str | None, entry_namespace: str, key: Key, na
     return blob == key if isinstance(key, str) else digest == key
 
 
+#: A pack record: (digest, namespace, index, stat, payload offset, payload length, blob id).
 _Packed = tuple[bytes, str, Any, "tuple[int, int, int] | None", int, int, "str | None"]
-
-
-class _Record(NamedTuple):
-    """What a lookup needs of a stored entry, from the pack's record or from the entry object."""
-
-    digest: bytes
-    namespace: str
-    index: Any
-    stat: tuple[int, int, int] | None
-    blob: str | None
 
 
 class _Entries(MutableMapping[str, _Entry]):
@@ -160,6 +151,8 @@ class ScanCache:
     #: The pack file as opened (kept open: a background writer may replace the file by name meanwhile).
     _pack_fd: int | None = None
     _data_start: int = 0
+    #: Handed out again by `open` in this process (`keep_open`): written by `save_kept`.
+    _kept: bool = False
 
     @classmethod
     def open(cls, folder: Path) -> ScanCache:
@@ -169,14 +162,16 @@ class ScanCache:
         followed by the pickled payloads, so a run that needs a few files does not read them all.
         In a process that called `keep_open`, the cache of a folder is loaded once and handed out again.
         """
-        if _KEPT is not None:
-            kept = _KEPT.get(folder.resolve())
-            if kept is not None:
-                kept.used, kept.hits, kept.misses = set(), 0, 0
-                return kept
-            cache = _KEPT[folder.resolve()] = cls._load(folder)
-            return cache
-        return cls._load(folder)
+        if _KEPT is None:
+            return cls._load(folder)
+        key = folder.resolve()
+        kept = _KEPT.get(key)
+        if kept is None:
+            kept = _KEPT[key] = cls._load(folder)
+            kept._kept = True
+        else:
+            kept.used, kept.hits, kept.misses = set(), 0, 0
+        return kept
 
     @classmethod
     def _load(cls, folder: Path) -> ScanCache:
@@ -243,31 +238,26 @@ class ScanCache:
         self.used.add(path)
         self.dirty = True
 
-    def _record(self, path: str) -> _Record | None:
-        """The stored entry of ``path`` for a look-up; a pack record is read as is (no entry object made).
+    def _record(self, path: str) -> _Packed | None:
+        """The stored record of ``path`` in the pack's shape; a pack record is read as is (no entry object made).
 
         A focused run (the hook, a warm diff) looks at every file's record but needs the objects of
         only a few, so records become `_Entry` objects only when their objects are wanted or changed.
         """
         packed = self.entries.packed(path) if isinstance(self.entries, _Entries) else None
         if packed is not None:
-            digest, namespace, index, stat, _offset, _length, blob = packed
-            return _Record(digest, namespace, index, stat, blob)
+            return packed
         entry = self.entries.get(path)
         if entry is None or not entry.stored:
             return None
-        return _Record(entry.digest, entry.namespace, entry.index, entry.stat, entry.blob)
+        return (entry.digest, entry.namespace, entry.index, entry.stat, 0, 0, entry.blob)
 
     def index_of(self, path: str, key: Key, namespace: str) -> Any:
         """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
-        packed = self.entries.packed(path) if isinstance(self.entries, _Entries) else None
-        if packed is not None:  # read from the pack's record as is (no objects made): diff asks for every file
-            digest, entry_namespace, index, _stat, _offset, _length, blob = packed
-        else:
-            record = self._record(path)
-            if record is None:
-                return None
-            digest, entry_namespace, index, _stat, blob = record
+        record = self._record(path)
+        if record is None:
+            return None
+        digest, entry_namespace, index, _stat, _offset, _length, blob = record
         if not _matches(digest, blob, entry_namespace, key, namespace):
             return None
         self.used.add(path)
@@ -279,39 +269,34 @@ class ScanCache:
         One look-up instead of `digest_by_stat`, `index_of` and `set_stat` for the common case of
         a file that did not change; None when it may have (or has no index yet).
         """
-        entries = self.entries
-        packed = entries.packed(path) if isinstance(entries, _Entries) else None
-        if packed is not None:  # the common case, read from the record without making objects
-            digest, recorded_namespace, index, recorded_stat = packed[:4]
-        else:
-            record = self._record(path)
-            if record is None:
-                return None
-            digest, recorded_namespace, index, recorded_stat = record[:4]
-        if recorded_stat != stat or recorded_namespace != namespace or index is None:
-            return None
-        if time.time_ns() - stat[1] < 2_000_000_000:
+        record = self._same_stat(path, stat, namespace)
+        if record is None or record[2] is None:
             return None
         self.used.add(path)
-        return digest, index
+        return record[0], record[2]
 
     def digest_by_stat(self, path: str, stat: tuple[int, int, int], namespace: str) -> bytes | None:
-        """The recorded digest of ``path`` when its size, mtime and inode are unchanged (no read needed).
+        """The recorded digest of ``path`` when its size, mtime and inode are unchanged (no read needed)."""
+        record = self._same_stat(path, stat, namespace)
+        return None if record is None else record[0]
+
+    def _same_stat(self, path: str, stat: tuple[int, int, int], namespace: str) -> _Packed | None:
+        """The record of ``path`` when it was taken with this size, mtime, inode and namespace.
 
         A file whose mtime is within two seconds of now is not trusted (it may change again within the
         clock's granularity, git's "racy" case), so it is read and hashed.
         """
         record = self._record(path)
-        if record is None or record.stat != stat or record.namespace != namespace:
+        if record is None or record[3] != stat or record[1] != namespace:
             return None
         if time.time_ns() - stat[1] < 2_000_000_000:
             return None
-        return record.digest
+        return record
 
     def set_stat(self, path: str, stat: tuple[int, int, int]) -> None:
         """Remember the file's size, mtime and inode beside its digest (written with the pack)."""
         record = self._record(path)
-        if record is not None and record.stat == stat:
+        if record is not None and record[3] == stat:
             return  # unchanged: no entry object needed
         entry = self.entries.get(path)
         if entry is not None and entry.stat != stat:
@@ -330,7 +315,7 @@ class ScanCache:
 
         A cache kept open (`keep_open`) is written by `save_kept` when its process is idle, unless ``now``.
         """
-        if not now and _KEPT is not None and _KEPT.get(self.folder.resolve()) is self:
+        if self._kept and not now:
             return
         for path in [path for path in self.entries if path not in self.used and not os.path.exists(path)]:
             del self.entries[path]  # the file is gone (entries of files this run did not read are kept)

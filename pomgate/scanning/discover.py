@@ -151,15 +151,15 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
                 if ignored is None or entry_relative not in ignored.directories:
                     subdirectories.append((entry.path, entry_relative + "/"))
                 continue
-            if entry.is_symlink():
-                links = True
-            if entry.is_symlink() and entry.is_dir():  # a link to a directory: never entered
+            link = entry.is_symlink()
+            links = links or link
+            if link and entry.is_dir():  # a link to a directory: never entered
                 if ignored is None or entry_relative not in ignored.files | ignored.directories:
                     notes.append(_link_finding(entry.path, entry_relative, real_prefix, directory=True))
                 continue
             if not name.endswith(MANIFEST_EXTENSIONS) or (ignored is not None and entry_relative in ignored.files):
                 continue
-            if entry.is_symlink():
+            if link:
                 real_path = _linked_file(entry.path, real_prefix)
                 if real_path is not None:
                     here.append((entry_relative, entry.path, real_path))

@@ -195,8 +195,7 @@ def scan_selected(
                 digest = cache.digest_by_stat(path, stat, default_namespace)
                 content = None
                 if digest is None:
-                    with open(fs_path, "rb") as handle:
-                        content = handle.read(MAX_FILE_BYTES + 1)  # larger: refused by scan_text
+                    content = _read_file(fs_path)
                     digest = content_hash(content)
             except OSError as error:
                 result.findings.append(
@@ -215,8 +214,7 @@ def scan_selected(
                 cached = cache.get(path, digest, default_namespace)
                 if cached is None:
                     if content is None:  # the recorded digest was for a damaged entry: read after all
-                        with open(fs_path, "rb") as handle:
-                            content = handle.read(MAX_FILE_BYTES + 1)
+                        content = _read_file(fs_path)
                     cached = scan_text(content, path, default_namespace)
                     cache.put(path, digest, default_namespace, *cached, index=indexer(cached[0]))
                 else:
@@ -231,8 +229,7 @@ def scan_selected(
                 continue
             found = loaded.get(path) or cache.get(path, digests[path], default_namespace)
             if found is None:  # a damaged entry: parse again
-                with open(files[path], "rb") as handle:
-                    found = scan_text(handle.read(MAX_FILE_BYTES + 1), path, default_namespace)
+                found = scan_text(_read_file(files[path]), path, default_namespace)
             result.objects.extend(found[0])
             result.findings.extend(found[1])
             result.source_paths[path] = files[path]
@@ -296,6 +293,12 @@ def _read_input(item: InputFile, stdin_text: str | bytes | None) -> _Piece:
             path=item.display_path,
         )
         return _Piece(item.display_path, None, None, readable=False, findings=[unreadable])
+
+
+def _read_file(fs_path: str) -> bytes:
+    """A file's bytes, at most one more than `MAX_FILE_BYTES` (scan_text refuses larger)."""
+    with open(fs_path, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def _read_stdin() -> bytes:

@@ -24,6 +24,7 @@ from pomgate.translation.values import (
     copy_containers,
     parse_annotation_value,
     parse_first_document,
+    remember,
     to_json_value,
 )
 
@@ -508,18 +509,9 @@ Decoder = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 #: Decoded values by (decoder, annotation name, text), and policies by text: clusters and repositories
 #: repeat the same values on many Ingresses, so each is decoded once per process. Entries are the
-#: decoded value or the error met; callers get copies. Bounded: cleared when full.
+#: decoded value or the error met; callers get copies (bounded, see `remember`).
 _DECODED: dict[tuple[Decoder, str, str], dict[str, Any] | Exception] = {}
 _POLICIES: dict[str, Any] = {}
-_MEMO_MAX = 1024
-_MEMO_MAX_TEXT = 4096
-
-
-def _remember(memo: dict[Any, Any], key: Any, text: str, value: Any) -> None:
-    if len(text) <= _MEMO_MAX_TEXT:
-        if len(memo) >= _MEMO_MAX:
-            memo.clear()
-        memo[key] = value
 
 
 def _decoded_value(decode: Decoder, name: str, text: str) -> dict[str, Any] | Exception:
@@ -531,7 +523,7 @@ def _decoded_value(decode: Decoder, name: str, text: str) -> dict[str, Any] | Ex
             known = decode({name: parse_annotation_value(text)})
         except (YamlValueError, ProtoDecodeError, JsonValueError) as err:
             known = err.with_traceback(None)  # kept: its frames need not be
-        _remember(_DECODED, key, text, known)
+        remember(_DECODED, key, known, text=text)
     return known
 
 
@@ -547,7 +539,7 @@ def _policy_value(text: str) -> Any:
             validate_policy(known)
         except (YamlValueError, JsonValueError, PolicyError) as err:
             known = err.with_traceback(None)
-        _remember(_POLICIES, text, text, known)
+        remember(_POLICIES, text, known, text=text)
     return known
 
 

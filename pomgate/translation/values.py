@@ -526,11 +526,23 @@ def _try_json(text: str) -> tuple[bool, Any]:
     return True, value
 
 
+#: Per-process memos (decoded texts, policy verdicts) hold this many entries, and texts this long.
+MEMO_MAX_ENTRIES = 1024
+MEMO_MAX_TEXT = 4096
+
+
+def remember(memo: dict[Any, Any], key: Any, value: Any, *, text: str = "") -> None:
+    """Store ``value`` in a bounded memo (cleared when full); what came from a text over 4 KiB is not kept."""
+    if len(text) > MEMO_MAX_TEXT:
+        return
+    if len(memo) >= MEMO_MAX_ENTRIES:
+        memo.clear()
+    memo[key] = value
+
+
 #: Decoded documents by text. Repositories and clusters repeat the same policies and route options
-#: on hundreds of Ingresses; each distinct text is parsed once per process (bounded: cleared when full).
+#: on hundreds of Ingresses; each distinct text is parsed once per process.
 _DOCUMENTS: dict[str, tuple[Any, bool] | YamlValueError] = {}
-_DOCUMENTS_MAX = 1024
-_MEMO_MAX_TEXT = 4096
 
 
 def copy_containers(value: Any) -> Any:
@@ -554,10 +566,7 @@ def parse_first_document(text: str) -> tuple[Any, bool]:
             known = _parse_first_document(text)
         except YamlValueError as err:
             known = err
-        if len(text) <= _MEMO_MAX_TEXT:
-            if len(_DOCUMENTS) >= _DOCUMENTS_MAX:
-                _DOCUMENTS.clear()
-            _DOCUMENTS[text] = known
+        remember(_DOCUMENTS, text, known, text=text)
     if isinstance(known, YamlValueError):
         raise YamlValueError(*known.args)
     value, found = known
