@@ -26,6 +26,7 @@ RUN python -m pip install --no-cache-dir --disable-pip-version-check "$(echo /tm
     && git config --system --add safe.directory /repo
 USER 10001
 WORKDIR /repo
-ENV POMGATE_CACHE_DIR=/tmp/pomgate-cache
+# The scan cache and its key live in the user's cache folder; /tmp stays writable under a read-only root.
+ENV XDG_CACHE_HOME=/tmp/cache
 ENTRYPOINT ["pomgate"]
 CMD ["--help"]

@@ -10,6 +10,7 @@ import typer
 if TYPE_CHECKING:
     from pomgate.config import Config
     from pomgate.pipeline import Analysis
+    from pomgate.scanning.cache import ScanCache
 
 from pomgate import __version__
 
@@ -70,8 +71,8 @@ NoCacheOpt = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help="Parse every file again instead of reusing the scan cache (.pomgate_cache at the git root, or "
-        "$POMGATE_CACHE_DIR).",
+        help="Parse every file again instead of reusing the scan cache (this user's ~/.cache/pomgate/scan/, "
+        "or $POMGATE_CACHE_DIR; never a folder in the repository).",
     ),
 ]
 CacheDirOpt = Annotated[str | None, typer.Option("--cache-dir", help="Folder of the scan cache.")]
@@ -108,6 +109,20 @@ def main_options(
     _set_workers(None)  # every command: $POMGATE_WORKERS, else both cores
 
 
+def _open_scan_cache(no_cache: bool, cache_dir: str | None) -> ScanCache | None:
+    """The scan cache for this run, or None (``--no-cache``, or a folder/pack that is not trusted: warned)."""
+    from pathlib import Path
+
+    from pomgate.scanning.cache import open_cache
+
+    if no_cache:
+        return None
+    cache, problem = open_cache(Path(cache_dir) if cache_dir else None)
+    if problem:
+        typer.echo(f"pomgate: warning: {problem}", err=True)
+    return cache
+
+
 def _analyze(
     paths: list[str],
     config_path: str | None,
@@ -125,7 +140,6 @@ def _analyze(
 
     from pomgate.config import ConfigError, find_config, load_config
     from pomgate.pipeline import analyze_paths
-    from pomgate.scanning.cache import ScanCache, default_cache_dir
     from pomgate.translation.options import TranslateOptions
 
     try:
@@ -141,7 +155,7 @@ def _analyze(
         controller_name=config.setting("controller-name", controller_name, "pomerium.io/ingress-controller"),
         assumed_ingress_class=ingress_class_name or None,
     )
-    cache = None if no_cache else ScanCache.open(Path(cache_dir) if cache_dir else default_cache_dir())
+    cache = _open_scan_cache(no_cache, cache_dir)
     analysis = analyze_paths(
         paths,
         options,
@@ -487,7 +501,6 @@ def diff(
     from pomgate.diff.report import write_json, write_text
     from pomgate.diff.run import diff_revisions
     from pomgate.reports.check_output import FAIL_ON
-    from pomgate.scanning.cache import ScanCache, default_cache_dir
     from pomgate.translation.options import TranslateOptions
 
     if output_format not in ("text", "json", "markdown"):
@@ -513,7 +526,7 @@ def diff(
     )
     try:
         repo = open_repository(".")
-        cache = None if no_cache else ScanCache.open(Path(cache_dir) if cache_dir else default_cache_dir())
+        cache = _open_scan_cache(no_cache, cache_dir)
         result, _scans = diff_revisions(
             repo,
             base,

@@ -1,5 +1,12 @@
 """A content-keyed cache of scanned files, so unchanged files are not parsed again.
 
+The cache is data pomgate wrote itself, never something a repository can plant: it lives in this
+user's cache folder (``~/.cache/pomgate/scan/<hash of the repository path>``), the folder must be owned
+by the user and not writable by others, and every pack is authenticated with a key kept beside it in
+the user's cache root (``~/.cache/pomgate/key``, mode 0600): the pack's index carries a keyed digest,
+checked before anything in it is unpickled, and so does each payload. A pack that fails a check is
+ignored with a warning (see `open_cache`).
+
 One pack file per cache folder maps each display path to the hash of the file's bytes (and, for
 files read from git, the blob id, so `diff` can look a blob up without reading it), the default
 namespace it was read with, the pickled objects and findings, and a small index of the objects
@@ -17,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import pickle
+import struct
 import sys
 import tempfile
 import time
@@ -30,15 +39,24 @@ from typing import Any
 from pomgate import __version__
 from pomgate.collector import collector_paused
 from pomgate.findings import Finding
+from pomgate.private import NO_ACCESS_FOR_OTHERS, private_folder, user_cache_root, why_not_private
 from pomgate.scanning.manifest import ManifestObject
 
 #: Bump when the pickled shape of ManifestObject/Finding or the loader's reading changes.
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 PACK_NAME = "scan.pack"
-CACHE_DIR_NAME = ".pomgate_cache"
+KEY_NAME = "key"
 ENV_CACHE_DIR = "POMGATE_CACHE_DIR"
 
 _HEADER = (CACHE_FORMAT, __version__, sys.version_info[:2])
+#: A pack starts with this, the keyed digest of its index, and the index's length.
+_MAGIC = b"POMGATE\x07"
+_PREFIX = struct.Struct(">8s32sQ")
+_TAG_SIZE = 16  # keyed digest of one payload
+
+
+class CacheRefused(Exception):
+    """The cache folder or key cannot be trusted (or made); the run goes on without a cache."""
 
 
 #: How an entry is looked up: the content digest (bytes, `content_hash`) or a git blob id (str).
@@ -52,15 +70,84 @@ def content_hash(content: bytes | str) -> bytes:
 
 
 def default_cache_dir(start: Path | None = None) -> Path:
-    """``$POMGATE_CACHE_DIR``, else ``.pomgate_cache`` at the git root above ``start``, else in ``start``."""
+    """``$POMGATE_CACHE_DIR``, else this user's cache folder for the git repository above ``start``.
+
+    The folder is named by a hash of the repository's real path (of ``start`` outside a repository),
+    so nothing under the checkout is ever read as a cache.
+    """
     configured = os.environ.get(ENV_CACHE_DIR)
     if configured:
         return Path(configured)
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return folder / CACHE_DIR_NAME
-    return here / CACHE_DIR_NAME
+    top = next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)
+    name = hashlib.sha256(os.fsencode(top)).hexdigest()[:24]
+    return Path(user_cache_root()) / "scan" / name
+
+
+def cache_key() -> bytes:
+    """This user's key for authenticating packs, made on first use (raises `CacheRefused` when it cannot be had)."""
+    global _KEY
+    if _KEY is not None:
+        return _KEY
+    root = user_cache_root()
+    problem = private_folder(root)
+    if problem:
+        raise CacheRefused(problem)
+    path = os.path.join(root, KEY_NAME)
+    if not os.path.lexists(path):
+        _make_key(root, path)
+    problem = why_not_private(path, forbidden=NO_ACCESS_FOR_OTHERS, folder=False)
+    if problem:
+        raise CacheRefused(problem)
+    try:
+        with open(path, "rb") as handle_file:
+            key = handle_file.read()
+    except OSError as err:
+        raise CacheRefused(f"cannot read {path}: {err.strerror or err}") from None
+    if len(key) != 32:
+        raise CacheRefused(f"{path} is not a pomgate key (remove it to make a new one)")
+    _KEY = key
+    return key
+
+
+_KEY: bytes | None = None
+
+
+def _make_key(root: str, path: str) -> None:
+    """Write a new random key to ``path``, whole or not at all (a concurrent run may win: its key is kept)."""
+    handle, temporary = tempfile.mkstemp(prefix=".key-", dir=root)  # mode 0600
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(os.urandom(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    except OSError as err:
+        raise CacheRefused(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _tag(key: bytes, data: bytes, size: int) -> bytes:
+    return hashlib.blake2b(data, key=key, digest_size=size).digest()
+
+
+def open_cache(folder: Path | None = None) -> tuple[ScanCache | None, str | None]:
+    """The scan cache of ``folder`` (default `default_cache_dir`), or None and why it is not used.
+
+    The folder is created private (0700) when missing; one that another user owns or others may
+    write to, a key that cannot be had, or a pack that fails its check means no cache for this run.
+    """
+    try:
+        key = cache_key()  # first: makes the user's cache root private before a default folder goes in it
+    except CacheRefused as refused:
+        return None, f"scan cache not used: {refused}"
+    folder = folder or default_cache_dir()
+    problem = private_folder(str(folder))
+    if problem:
+        return None, f"scan cache not used: {problem}"
+    cache = ScanCache.open(folder, key)
+    return cache, cache.refused
 
 
 @dataclass
@@ -71,7 +158,7 @@ class _Entry:
     value: tuple[list[ManifestObject], list[Finding]] | None = None
     index: Any = None  # a small summary of the file's objects, readable without unpickling the payload
     stat: tuple[int, int, int] | None = None  # (size, mtime_ns, inode) when the digest was taken
-    location: tuple[int, int] | None = None  # (offset, length) of the payload in the open pack file
+    location: tuple[int, int, bytes] | None = None  # (offset, length, keyed digest) of the payload in the pack
     blob: str | None = None  # the git blob id of the bytes, when they were read from git
 
     def matches(self, key: Key, namespace: str) -> bool:
@@ -90,8 +177,8 @@ def _matches(digest: bytes, blob: str | None, entry_namespace: str, key: Key, na
     return blob == key if isinstance(key, str) else digest == key
 
 
-#: A pack record: (digest, namespace, index, stat, payload offset, payload length, blob id).
-_Packed = tuple[bytes, str, Any, "tuple[int, int, int] | None", int, int, "str | None"]
+#: A pack record: (digest, namespace, index, stat, payload offset, payload length, blob id, payload tag).
+_Packed = tuple[bytes, str, Any, "tuple[int, int, int] | None", int, int, "str | None", bytes]
 
 
 class _Entries(MutableMapping[str, _Entry]):
@@ -107,8 +194,8 @@ class _Entries(MutableMapping[str, _Entry]):
     def __getitem__(self, path: str) -> _Entry:
         entry = self._made.get(path)
         if entry is None:
-            digest, namespace, index, stat, offset, length, blob = self._packed[path]
-            entry = self._made[path] = _Entry(digest, namespace, None, None, index, stat, (offset, length), blob)
+            digest, namespace, index, stat, offset, length, blob, tag = self._packed[path]
+            entry = self._made[path] = _Entry(digest, namespace, None, None, index, stat, (offset, length, tag), blob)
         return entry
 
     def get(self, path: str, default: Any = None) -> Any:
@@ -142,6 +229,7 @@ class ScanCache:
     """The pack of one cache folder: look files up, record new ones, write back once."""
 
     folder: Path
+    key: bytes
     entries: MutableMapping[str, _Entry] = field(default_factory=_Entries)
     used: set[str] = field(default_factory=set)
     dirty: bool = False
@@ -153,46 +241,61 @@ class ScanCache:
     _data_start: int = 0
     #: Handed out again by `open` in this process (`keep_open`): written by `save_kept`.
     _kept: bool = False
+    #: Why the pack on disk was not used (it failed a check), for a warning; None when it was or there was none.
+    refused: str | None = None
 
     @classmethod
-    def open(cls, folder: Path) -> ScanCache:
+    def open(cls, folder: Path, key: bytes | None = None) -> ScanCache:
         """Load the index of ``folder``'s pack (payloads are read when asked for); bad packs start empty.
 
-        The pack is one pickle of (header, {path: (digest, namespace, index, stat, offset, length, blob)})
-        followed by the pickled payloads, so a run that needs a few files does not read them all.
+        Callers check the folder first (`open_cache`). The pack is the magic, the keyed digest of the
+        index and its length, one pickle of (header, {path: record}) and the pickled payloads, so a run
+        that needs a few files does not read them all. Nothing is unpickled before its digest matches.
         In a process that called `keep_open`, the cache of a folder is loaded once and handed out again.
         """
+        key = key or cache_key()
         if _KEPT is None:
-            return cls._load(folder)
-        key = folder.resolve()
-        kept = _KEPT.get(key)
+            return cls._load(folder, key)
+        resolved = folder.resolve()
+        kept = _KEPT.get(resolved)
         if kept is None:
-            kept = _KEPT[key] = cls._load(folder)
+            kept = _KEPT[resolved] = cls._load(folder, key)
             kept._kept = True
         else:
-            kept.used, kept.hits, kept.misses = set(), 0, 0
+            kept.used, kept.hits, kept.misses, kept.refused = set(), 0, 0, None
         return kept
 
     @classmethod
-    def _load(cls, folder: Path) -> ScanCache:
-        cache = cls(folder)
+    def _load(cls, folder: Path, key: bytes) -> ScanCache:
+        cache = cls(folder, key)
+        pack = folder / PACK_NAME
         try:
-            handle = open(folder / PACK_NAME, "rb")  # noqa: SIM115 - kept open for the payloads
-        except OSError:
+            handle = open(pack, "rb")  # noqa: SIM115 - kept open for the payloads
+        except FileNotFoundError:
             return cache
-        try:
-            with collector_paused():  # thousands of small tuples: no collection passes while they are built
-                header, entries = pickle.load(handle)
-            data_start = handle.tell()
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
-            handle.close()
+        except OSError as err:
+            cache.refused = f"scan cache not used: {pack}: {err.strerror or err}"
             return cache
-        if header != _HEADER or not isinstance(entries, dict):
-            handle.close()
-            return cache
-        cache._pack_fd = os.dup(handle.fileno())
-        handle.close()
-        cache._data_start = data_start
+        with handle:
+            try:
+                magic, tag, length = _PREFIX.unpack(handle.read(_PREFIX.size))
+                index = handle.read(length) if magic == _MAGIC and length < 1 << 32 else b""
+            except (OSError, struct.error):
+                magic, tag, index = b"", b"", b""
+            if magic != _MAGIC or len(index) != length or not hmac.compare_digest(tag, _tag(key, index, 32)):
+                cache.refused = (
+                    f"scan cache {pack} was not written by pomgate for this user (ignored; it will be replaced)"
+                )
+                return cache
+            try:
+                with collector_paused():  # thousands of small tuples: no collection passes while they are built
+                    header, entries = pickle.loads(index)
+            except Exception:  # authenticated but unreadable (another Python): start empty
+                return cache
+            if header != _HEADER or not isinstance(entries, dict):
+                return cache
+            cache._pack_fd = os.dup(handle.fileno())
+            cache._data_start = _PREFIX.size + length
         cache.entries = _Entries(entries)
         return cache
 
@@ -201,9 +304,11 @@ class ScanCache:
             return entry.payload
         if entry.location is None or self._pack_fd is None:
             return None
-        offset, length = entry.location
+        offset, length, tag = entry.location
         data = os.pread(self._pack_fd, length, self._data_start + offset)  # positional: safe after fork
-        return data if len(data) == length else None
+        if len(data) != length or not hmac.compare_digest(tag, _tag(self.key, data, _TAG_SIZE)):
+            return None  # the pack changed under us: a miss
+        return data
 
     def get(self, path: str, key: Key, namespace: str) -> tuple[list[ManifestObject], list[Finding]] | None:
         """The cached scan of ``path`` when its bytes (digest or blob id ``key``) and namespace are unchanged."""
@@ -250,14 +355,14 @@ class ScanCache:
         entry = self.entries.get(path)
         if entry is None or not entry.stored:
             return None
-        return (entry.digest, entry.namespace, entry.index, entry.stat, 0, 0, entry.blob)
+        return (entry.digest, entry.namespace, entry.index, entry.stat, 0, 0, entry.blob, b"")
 
     def index_of(self, path: str, key: Key, namespace: str) -> Any:
         """The stored index of an unchanged file, without unpickling its objects (None when unknown)."""
         record = self._record(path)
         if record is None:
             return None
-        digest, entry_namespace, index, _stat, _offset, _length, blob = record
+        digest, entry_namespace, index, _stat, _offset, _length, blob, _payload_tag = record
         if not _matches(digest, blob, entry_namespace, key, namespace):
             return None
         self.used.add(path)
@@ -355,7 +460,7 @@ class ScanCache:
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Automatically created by pomgate.\n*\n", encoding="utf-8")
-        meta: dict[str, tuple[bytes, str, Any, tuple[int, int, int] | None, int, int, str | None]] = {}
+        meta: dict[str, _Packed] = {}
         payloads: list[bytes] = []
         offset = 0
         for path, entry in self.entries.items():
@@ -364,13 +469,16 @@ class ScanCache:
                 if entry.value is None:
                     continue  # an entry whose payload cannot be read back: leave it out
                 payload = pickle.dumps(entry.value, protocol=pickle.HIGHEST_PROTOCOL)
-            meta[path] = (entry.digest, entry.namespace, entry.index, entry.stat, offset, len(payload), entry.blob)
+            tag = entry.location[2] if entry.location and entry.payload is None else _tag(self.key, payload, _TAG_SIZE)
+            meta[path] = (entry.digest, entry.namespace, entry.index, entry.stat, offset, len(payload), entry.blob, tag)
             payloads.append(payload)
             offset += len(payload)
+        index = pickle.dumps((_HEADER, meta), protocol=pickle.HIGHEST_PROTOCOL)
         handle, temporary = tempfile.mkstemp(prefix=".scan-", dir=self.folder)
         try:
             with os.fdopen(handle, "wb") as out:
-                pickle.dump((_HEADER, meta), out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(_PREFIX.pack(_MAGIC, _tag(self.key, index, 32), len(index)))
+                out.write(index)
                 out.writelines(payloads)
             os.replace(temporary, self.folder / PACK_NAME)
         except BaseException:

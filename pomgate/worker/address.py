@@ -8,9 +8,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
 import sys
 from collections.abc import Iterator
+
+from pomgate.private import NO_ACCESS_FOR_OTHERS, why_not_private
 
 #: Idle seconds before a worker exits ($POMGATE_WORKER_IDLE overrides).
 DEFAULT_IDLE_SECONDS = 900.0
@@ -33,13 +34,7 @@ def runtime_dir(*, create: bool) -> str | None:
             pass
         except OSError:
             return None
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
-        return None
-    return folder
+    return folder if why_not_private(folder, forbidden=NO_ACCESS_FOR_OTHERS) is None else None
 
 
 def code_stamp(package_dir: str = PACKAGE_DIR) -> str:

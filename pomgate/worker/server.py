@@ -220,8 +220,11 @@ def start_in_background(cwd: str) -> None:
         if os.path.getsize(log_path) > 1 << 20:
             os.truncate(log_path, 0)
     with open(log_path, "ab") as log_file:
+        # -P: the repository folder is not put on the module path (a `typer.py` there is never imported);
+        # started from the private runtime folder, so nothing under review is its working directory either.
         subprocess.Popen(
-            [sys.executable, "-m", "pomgate.worker", cwd],
+            [sys.executable, "-P", "-m", "pomgate.worker", os.path.realpath(cwd)],
+            cwd=os.path.dirname(path),
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=log_file,

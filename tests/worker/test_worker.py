@@ -38,6 +38,7 @@ def repo(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(PROJECT),
         "XDG_RUNTIME_DIR": str(runtime),  # this test's own socket folder
+        "XDG_CACHE_HOME": str(tmp_path / "user-cache"),  # this test's own scan cache (and its key)
         "GIT_CEILING_DIRECTORIES": str(tmp_path),
         "POMGATE_WORKER_IDLE": "120",
     }
@@ -179,13 +180,14 @@ def test_a_worker_serves_only_its_own_directory(repo: tuple[Path, dict[str, str]
 
 def test_the_worker_writes_the_scan_cache_once_runs_pause(repo: tuple[Path, dict[str, str]]) -> None:
     root, env = repo
-    cache = root / ".pomgate_cache"
+    packs = Path(env["XDG_CACHE_HOME"], "pomgate", "scan")
     pomgate(root, env, "hook", "--daemon", "--format", "json", "--no-cache")  # in-process, writes nothing
     wait_for_worker(root, env)
     pomgate(root, env, "hook", "--daemon", "--format", "json")
     deadline = time.monotonic() + 30
-    while not (cache / "scan.pack").exists() and time.monotonic() < deadline:
+    while not list(packs.glob("*/scan.pack")) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert (cache / "scan.pack").exists()
+    assert len(list(packs.glob("*/scan.pack"))) == 1
+    assert not (root / ".pomgate_cache").exists(), "nothing is written into the repository"
     # A fresh process reads what the worker wrote: same answer.
     same_as_in_process(root, env, "apps/team-02/app-00002/ingress.yaml", "--format", "json")
