@@ -72,6 +72,8 @@ class Finding:
     field: FieldPath = ()
     hint: str | None = None
     extra: dict[str, Any] = dataclass_field(default_factory=dict)
+    #: The environments (kustomize roots, charts, "plain") the finding holds in, when the input has builds.
+    environments: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract form of the finding."""
@@ -87,6 +89,8 @@ class Finding:
             out["column"] = self.column
         if self.hint:
             out["hint"] = self.hint
+        if self.environments:
+            out["environments"] = list(self.environments)
         out["docs"] = docs_anchor(self.rule)
         return out
 

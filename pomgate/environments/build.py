@@ -1,0 +1,222 @@
+"""Running a kustomize build with the real tool, in a sandbox that holds only the build's inputs.
+
+The build's inputs (every file the plan says it reads) are copied into a temporary folder, so the
+tool can read nothing else of the machine's files through the repository. It runs without plugins,
+exec functions or Helm (none of kustomize's enabling flags is passed), with git and HTTP pointed at
+nothing, and with origin annotations switched on through a wrapper kustomization, so each built
+object says which file it came from. Outputs are cached by the digest of every input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from pomgate.environments.plan import Environment
+from pomgate.environments.tree import Tree
+from pomgate.private import private_folder, user_cache_root
+
+#: Where the repository's files go inside the sandbox, and the wrapper kustomization beside them.
+SANDBOX_REPO = "repo"
+WRAPPER = "wrapper"
+#: The prefix of origin paths in the output (they are relative to the wrapper).
+ORIGIN_PREFIX = f"../{SANDBOX_REPO}/"
+BUILD_TIMEOUT = 120.0
+MAX_MESSAGE = 2000
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one build gave: the built YAML, or the tool's message when it failed."""
+
+    environment: Environment
+    output: str | None
+    error: str | None = None
+    cached: bool = False
+
+
+def kustomize_command() -> list[str] | None:
+    """``kustomize build`` when kustomize is on PATH, else ``kubectl kustomize``; None when neither is."""
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+def _tool_identity(command: Sequence[str]) -> str:
+    """The tool's path, size and mtime: a new version of it means new outputs."""
+    path = shutil.which(command[0]) or command[0]
+    try:
+        info = os.stat(path)
+    except OSError:
+        return path
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def _wrapper_text(root: str) -> str:
+    target = f"../{SANDBOX_REPO}/{root}" if root else f"../{SANDBOX_REPO}"
+    return f"resources:\n  - {target}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n"
+
+
+def build_key(tree: Tree, environment: Environment, command: Sequence[str]) -> str:
+    """The cache key of a build: the tool, the wrapper and every input's path and content digest."""
+    digest = hashlib.sha256()
+    digest.update(_tool_identity(command).encode())
+    digest.update(_wrapper_text(environment.root).encode())
+    for path in environment.inputs:
+        digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(hashlib.sha256(tree.read(path)).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def sandbox_environment(sandbox: str) -> dict[str, str]:
+    """The environment of a build: no network, no user configuration, no cluster."""
+    blocked_proxy = "http://127.0.0.1:9"
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": sandbox,
+        "XDG_CONFIG_HOME": sandbox,
+        "KUBECONFIG": os.devnull,
+        "HTTP_PROXY": blocked_proxy,
+        "HTTPS_PROXY": blocked_proxy,
+        "http_proxy": blocked_proxy,
+        "https_proxy": blocked_proxy,
+        "NO_PROXY": "",
+        "GIT_ALLOW_PROTOCOL": "file",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "LANG": "C.UTF-8",
+    }
+
+
+def run_kustomize(tree: Tree, environment: Environment, command: Sequence[str]) -> BuildResult:
+    """Build ``environment`` in a fresh sandbox with ``command`` (never raises)."""
+    with tempfile.TemporaryDirectory(prefix="pomgate-build-") as sandbox:
+        repo = os.path.join(sandbox, SANDBOX_REPO)
+        os.mkdir(repo)
+        for path in environment.inputs:
+            try:
+                data = tree.read(path)
+            except OSError:
+                continue  # not copied: the build says what is missing
+            target = os.path.join(repo, *path.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as out:
+                out.write(data)
+        wrapper = os.path.join(sandbox, WRAPPER)
+        os.mkdir(wrapper)
+        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as out:
+            out.write(_wrapper_text(environment.root))
+        try:
+            done = subprocess.run(
+                [*command, wrapper],
+                cwd=sandbox,
+                env=sandbox_environment(sandbox),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=BUILD_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return BuildResult(environment, None, f"{' '.join(command)} did not finish in {BUILD_TIMEOUT:.0f} s")
+        except OSError as err:
+            return BuildResult(environment, None, f"cannot run {command[0]}: {err.strerror or err}")
+        if done.returncode != 0:
+            return BuildResult(environment, None, tool_message(done.stderr or done.stdout, sandbox))
+        return BuildResult(environment, done.stdout.decode("utf-8", "replace"))
+
+
+#: kubectl logs its error through klog: `E1201 22:45:56.258840  25353 run.go:72] "command failed" err="…"`.
+_KLOG_ERROR = re.compile(r'^[EFW]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err="(?P<message>.*)"$', re.DOTALL)
+
+
+def tool_message(raw: bytes, sandbox: str) -> str:
+    """The tool's error text with the sandbox's folders taken out (paths read as in the repository)."""
+    text = raw.decode("utf-8", "replace").strip()
+    logged = _KLOG_ERROR.match(text)
+    if logged:
+        text = logged.group("message").replace('\\"', '"')
+    for prefix in (
+        os.path.join(sandbox, SANDBOX_REPO, ""),
+        os.path.join(sandbox, SANDBOX_REPO),
+        sandbox,
+        ORIGIN_PREFIX,
+    ):
+        text = text.replace(prefix, "")
+    text = text.removeprefix("Error: ").removeprefix("error: ")
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+class BuildCache:
+    """Build outputs by key, as text files in this user's private cache folder (data, never code)."""
+
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = folder or os.path.join(user_cache_root(), "builds")
+        self.usable = private_folder(user_cache_root()) is None and private_folder(self.folder) is None
+
+    def get(self, key: str) -> tuple[str | None, str | None] | None:
+        """(output, error) of an earlier build with this key, or None."""
+        if not self.usable:
+            return None
+        for suffix, is_error in ((".yaml", False), (".error", True)):
+            try:
+                with open(os.path.join(self.folder, key + suffix), encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError:
+                continue
+            return (None, text) if is_error else (text, None)
+        return None
+
+    def put(self, key: str, result: BuildResult) -> None:
+        """Remember a build's output or message (written whole, or not at all)."""
+        if not self.usable:
+            return
+        suffix, text = (".error", result.error or "") if result.output is None else (".yaml", result.output)
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".build-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, os.path.join(self.folder, key + suffix))
+        except OSError:
+            return
+
+
+def build_all(
+    tree: Tree,
+    environments: Sequence[Environment],
+    *,
+    command: Sequence[str] | None = None,
+    cache: BuildCache | None = None,
+    workers: int = 2,
+) -> list[BuildResult]:
+    """Build every kustomize environment (in parallel, from the cache when the inputs are unchanged)."""
+    command = command or kustomize_command()
+    if command is None:
+        return [BuildResult(env, None, "neither kustomize nor kubectl is on PATH") for env in environments]
+
+    def one(environment: Environment) -> BuildResult:
+        key = build_key(tree, environment, command) if cache is not None else ""
+        if cache is not None:
+            known = cache.get(key)
+            if known is not None:
+                return BuildResult(environment, known[0], known[1], cached=True)
+        result = run_kustomize(tree, environment, command)
+        if cache is not None:
+            cache.put(key, result)
+        return result
+
+    if len(environments) <= 1 or workers <= 1:
+        return [one(environment) for environment in environments]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, environments))

@@ -1,0 +1,92 @@
+"""A read-only view of one repository: paths are ``/``-separated and relative to its top folder.
+
+Nothing outside the repository is reachable through it: a path that climbs out (``..``), an
+absolute path, or a symbolic link whose target lies outside is treated as missing.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from typing import Protocol
+
+#: The most a build input may hold (the API server's own request limit is 3 MiB).
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+
+
+class Tree(Protocol):
+    """What discovery and builds read: file kinds and bytes, by repository-relative path."""
+
+    def kind(self, path: str) -> str | None:
+        """``"file"``, ``"dir"`` or None (missing, or not reachable inside the repository)."""
+        ...
+
+    def read(self, path: str) -> bytes:
+        """The bytes of a file (raises OSError when it cannot be read)."""
+        ...
+
+
+def inside(base: str, reference: str) -> str | None:
+    """``reference`` (relative to folder ``base``) as a repository path, or None when it leaves the repository."""
+    if not reference or reference.startswith("/") or "\\" in reference or "\0" in reference:
+        return None
+    joined = posixpath.normpath(posixpath.join(base, reference)) if base else posixpath.normpath(reference)
+    if joined == ".":
+        return ""
+    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
+        return None
+    return joined
+
+
+class WorkingTree:
+    """The files of a folder on disk (links are followed only while they stay inside it)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.realpath(root)
+        self._prefix = os.path.join(self.root, "")
+
+    def _resolve(self, path: str) -> str | None:
+        full = os.path.join(self.root, *path.split("/")) if path else self.root
+        real = os.path.realpath(full)
+        if real != self.root and not real.startswith(self._prefix):
+            return None
+        return real
+
+    def kind(self, path: str) -> str | None:
+        """``"file"``, ``"dir"`` or None."""
+        real = self._resolve(path)
+        if real is None:
+            return None
+        if os.path.isdir(real):
+            return "dir"
+        return "file" if os.path.isfile(real) else None
+
+    def read(self, path: str) -> bytes:
+        """The file's bytes (OSError when missing, outside the repository or too large)."""
+        real = self._resolve(path)
+        if real is None:
+            raise FileNotFoundError(path)
+        with open(real, "rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise OSError(f"{path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+        return data
+
+    def absolute(self, path: str) -> str:
+        """The path on disk of a repository path."""
+        return os.path.join(self.root, *path.split("/")) if path else self.root
+
+
+def repository_root(start: str) -> str:
+    """The top folder of the git repository holding ``start`` (a file or folder), else ``start``'s folder."""
+    here = os.path.realpath(start)
+    if not os.path.isdir(here):
+        here = os.path.dirname(here)
+    folder = here
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return here
+        folder = parent
