@@ -10,6 +10,7 @@ object says which file it came from. Outputs are cached by the digest of every i
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -61,16 +62,22 @@ def _tool_identity(command: Sequence[str]) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}"
 
 
-def _wrapper_text(root: str) -> str:
+def _wrapper_text(environment: Environment) -> str:
+    """The wrapper kustomization: the root as its one resource, origins on, the application's options."""
+    root = environment.root
     target = f"../{SANDBOX_REPO}/{root}" if root else f"../{SANDBOX_REPO}"
-    return f"resources:\n  - {target}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n"
+    lines = [f"resources:\n  - {json.dumps(target)}", "buildMetadata: [originAnnotations, transformerAnnotations]"]
+    lines.extend(f"{key}: {json.dumps(value)}" for key, value in environment.kustomize_options)
+    return "\n".join(lines) + "\n"
 
 
 def build_key(tree: Tree, environment: Environment, command: Sequence[str]) -> str:
     """The cache key of a build: the tool, the wrapper and every input's path and content digest."""
     digest = hashlib.sha256()
     digest.update(_tool_identity(command).encode())
-    digest.update(_wrapper_text(environment.root).encode())
+    digest.update(_wrapper_text(environment).encode())
+    settings = (environment.kind, environment.release, environment.default_namespace, environment.values_files)
+    digest.update(repr(settings).encode() + b"\0" + environment.values.encode("utf-8", "surrogateescape"))
     for path in environment.inputs:
         digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
         try:
@@ -103,38 +110,73 @@ def sandbox_environment(sandbox: str) -> dict[str, str]:
 def run_kustomize(tree: Tree, environment: Environment, command: Sequence[str]) -> BuildResult:
     """Build ``environment`` in a fresh sandbox with ``command`` (never raises)."""
     with tempfile.TemporaryDirectory(prefix="pomgate-build-") as sandbox:
-        repo = os.path.join(sandbox, SANDBOX_REPO)
-        os.mkdir(repo)
-        for path in environment.inputs:
-            try:
-                data = tree.read(path)
-            except OSError:
-                continue  # not copied: the build says what is missing
-            target = os.path.join(repo, *path.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as out:
-                out.write(data)
+        _copy_inputs(tree, environment.inputs, os.path.join(sandbox, SANDBOX_REPO))
         wrapper = os.path.join(sandbox, WRAPPER)
         os.mkdir(wrapper)
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as out:
-            out.write(_wrapper_text(environment.root))
+            out.write(_wrapper_text(environment))
+        return _run(environment, [*command, wrapper], sandbox)
+
+
+def helm_command() -> list[str] | None:
+    """``helm template`` when helm is on PATH."""
+    return ["helm", "template"] if shutil.which("helm") else None
+
+
+def run_helm(tree: Tree, environment: Environment, command: Sequence[str]) -> BuildResult:
+    """Render the chart of ``environment`` with ``helm template`` in a sandbox (never raises).
+
+    The chart's files (its ``inputs``) are copied in; dependencies are not fetched (a chart whose
+    ``charts/`` lacks them fails with helm's message). Values: the application's files, then its
+    inline values, as Argo CD and Flux apply them.
+    """
+    with tempfile.TemporaryDirectory(prefix="pomgate-build-") as sandbox:
+        chart = os.path.join(sandbox, SANDBOX_REPO, *environment.root.split("/")) if environment.root else sandbox
+        _copy_inputs(tree, environment.inputs, os.path.join(sandbox, SANDBOX_REPO))
+        arguments = [*command, environment.release or "release", chart]
+        if environment.default_namespace:
+            arguments += ["--namespace", environment.default_namespace]
+        for values_file in environment.values_files:
+            arguments += ["--values", os.path.join(chart, *values_file.split("/"))]
+        if environment.values:
+            inline = os.path.join(sandbox, "inline-values.yaml")
+            with open(inline, "w", encoding="utf-8") as out:
+                out.write(environment.values)
+            arguments += ["--values", inline]
+        return _run(environment, arguments, sandbox)
+
+
+def _copy_inputs(tree: Tree, inputs: Sequence[str], repo: str) -> None:
+    os.makedirs(repo, exist_ok=True)
+    for path in inputs:
         try:
-            done = subprocess.run(
-                [*command, wrapper],
-                cwd=sandbox,
-                env=sandbox_environment(sandbox),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=BUILD_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return BuildResult(environment, None, f"{' '.join(command)} did not finish in {BUILD_TIMEOUT:.0f} s")
-        except OSError as err:
-            return BuildResult(environment, None, f"cannot run {command[0]}: {err.strerror or err}")
-        if done.returncode != 0:
-            return BuildResult(environment, None, tool_message(done.stderr or done.stdout, sandbox))
-        return BuildResult(environment, done.stdout.decode("utf-8", "replace"))
+            data = tree.read(path)
+        except OSError:
+            continue  # not copied: the build says what is missing
+        target = os.path.join(repo, *path.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as out:
+            out.write(data)
+
+
+def _run(environment: Environment, arguments: Sequence[str], sandbox: str) -> BuildResult:
+    try:
+        done = subprocess.run(
+            list(arguments),
+            cwd=sandbox,
+            env=sandbox_environment(sandbox),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=BUILD_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return BuildResult(environment, None, f"{arguments[0]} did not finish in {BUILD_TIMEOUT:.0f} s")
+    except OSError as err:
+        return BuildResult(environment, None, f"cannot run {arguments[0]}: {err.strerror or err}")
+    if done.returncode != 0:
+        return BuildResult(environment, None, tool_message(done.stderr or done.stdout, sandbox))
+    return BuildResult(environment, done.stdout.decode("utf-8", "replace"))
 
 
 #: kubectl logs its error through klog: `E1201 22:45:56.258840  25353 run.go:72] "command failed" err="…"`.
@@ -200,18 +242,24 @@ def build_all(
     cache: BuildCache | None = None,
     workers: int = 2,
 ) -> list[BuildResult]:
-    """Build every kustomize environment (in parallel, from the cache when the inputs are unchanged)."""
-    command = command or kustomize_command()
-    if command is None:
-        return [BuildResult(env, None, "neither kustomize nor kubectl is on PATH") for env in environments]
+    """Build every environment: kustomize roots and Helm charts (in parallel, cached by their inputs)."""
+    kustomize = command or kustomize_command()
+    helm = helm_command()
 
     def one(environment: Environment) -> BuildResult:
-        key = build_key(tree, environment, command) if cache is not None else ""
+        tool = helm if environment.kind == "helm" else kustomize
+        if tool is None:
+            missing = (
+                "helm is not on PATH" if environment.kind == "helm" else "neither kustomize nor kubectl is on PATH"
+            )
+            return BuildResult(environment, None, missing)
+        key = build_key(tree, environment, tool) if cache is not None else ""
         if cache is not None:
             known = cache.get(key)
             if known is not None:
                 return BuildResult(environment, known[0], known[1], cached=True)
-        result = run_kustomize(tree, environment, command)
+        runner = run_helm if environment.kind == "helm" else run_kustomize
+        result = runner(tree, environment, tool)
         if cache is not None:
             cache.put(key, result)
         return result

@@ -30,6 +30,13 @@ class Environment:
     inputs: tuple[str, ...] = ()  # every file the build reads, sorted (the cache key's parts)
     kustomizations: tuple[str, ...] = ()  # kustomization files of the build, the root's first
     buildable: bool = True  # False: something in it must not be fetched or read (see the plan's findings)
+    #: Set by the application that deploys it (Argo CD, Flux); None/empty for a root found on its own.
+    default_namespace: str | None = None  # for objects without one (the destination namespace)
+    kustomize_options: tuple[tuple[str, str], ...] = ()  # namespace, namePrefix, nameSuffix set on the build
+    release: str | None = None  # Helm release name
+    values_files: tuple[str, ...] = ()  # Helm values files (repository paths)
+    values: str = ""  # inline Helm values (YAML)
+    defined_at: tuple[str, int] | None = None  # where the application is written (repository path, line)
 
 
 @dataclass
@@ -193,5 +200,5 @@ def plan_builds(tree: Tree, kustomization_files: Iterable[str], chart_folders: I
         if any(chart == other or chart.startswith(other + "/") for other in plan.chart_folders if other):
             continue  # a subchart (charts/ of another chart) is part of its parent
         plan.chart_folders.append(chart)
-        plan.environments.append(Environment(environment_name(chart), "helm", chart))
+        plan.environments.append(Environment(environment_name(chart), "helm", chart, tuple(tree.files(chart))))
     return plan

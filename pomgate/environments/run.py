@@ -9,21 +9,22 @@ environments is reported once, naming them.
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pomgate.config import Config
+from pomgate.environments.applications import Application, find_applications
 from pomgate.environments.build import BuildCache, BuildResult, build_all
 from pomgate.environments.kustomization import KUSTOMIZATION_FILES, Reference
-from pomgate.environments.plan import PLAIN, Environment, Plan, plan_builds
-from pomgate.environments.sourcemap import SourceMap
-from pomgate.environments.tree import WorkingTree, repository_root
+from pomgate.environments.plan import PLAIN, Environment, Plan, kustomization_in, plan_builds
+from pomgate.environments.sourcemap import HelmSourceMap, SourceMap
+from pomgate.environments.tree import WorkingTree, inside, repository_root
 from pomgate.findings import Finding, Severity
-from pomgate.pipeline import Analysis, analyze_objects, analyze_paths
+from pomgate.pipeline import Analysis, analyze_objects
 from pomgate.scanning.cache import ScanCache
-from pomgate.scanning.discover import InputFile, discover
-from pomgate.scanning.scan import scan_text
+from pomgate.scanning.discover import InputFile, discover, git_environment
+from pomgate.scanning.scan import scan, scan_text
 from pomgate.scanning.source import SourceLines, fill_columns, point_at_tokens
 from pomgate.translation.options import TranslateOptions
 
@@ -100,18 +101,20 @@ def analyze_deployed(
     stdin_text: str | bytes | None = None,
     build_cache: BuildCache | None = None,
 ) -> Deployment:
-    """Analyse ``paths`` the way they are deployed: plain manifests, and every kustomize root and chart."""
+    """Analyse ``paths`` the way they are deployed: plain manifests, kustomize roots, charts and applications."""
     inputs, _findings = discover([path for path in paths if path != "-"])
     root = repository_root(next((path for path in paths if path != "-"), "."))
-    kustomizations, charts = _build_files(inputs, root)
-    if not kustomizations and not charts:
-        analysis = analyze_paths(
-            paths, options, default_namespace=default_namespace, config=config, cache=cache, stdin_text=stdin_text
-        )
-        plain = Environment(PLAIN, "plain", "")
-        return Deployment([EnvironmentAnalysis(plain, analysis)], analysis.findings, sources=analysis.sources)
     tree = WorkingTree(root)
+    kustomizations, charts = _build_files(inputs, root)
     plan = plan_builds(tree, kustomizations, charts)
+    plain_paths = _plain_paths(paths, inputs, plan, root) if plan.kustomizations or charts else list(paths)
+    scanned = scan(plain_paths, default_namespace=default_namespace, stdin_text=stdin_text, cache=cache)
+    if cache is not None:
+        cache.save(background=True)
+    repository_paths = {item.display_path: _relative(item.fs_path, root) for item in inputs if item.fs_path}
+    applications, application_findings = find_applications(
+        scanned.objects, git_remotes(root), {path.rpartition("/")[0] for path in repository_paths.values() if path}
+    )
     cwd = os.getcwd()
 
     def display(path: str) -> str:
@@ -121,28 +124,154 @@ def analyze_deployed(
             return os.path.relpath(absolute, cwd)
         return absolute
 
-    plain_paths = _plain_paths(paths, inputs, plan, root)
-    results: list[EnvironmentAnalysis] = []
-    plain_analysis = analyze_paths(
-        plain_paths, options, default_namespace=default_namespace, config=config, cache=cache, stdin_text=stdin_text
-    )
-    results.append(EnvironmentAnalysis(Environment(PLAIN, "plain", ""), plain_analysis))
     extra: list[Finding] = [_displayed(finding, display) for finding in plan.findings]
-    buildable = [env for env in plan.environments if env.kind == "kustomize" and env.buildable]
-    built = build_all(tree, buildable, cache=build_cache if build_cache is not None else BuildCache())
-    for result in built:
-        built_analysis = _analyze_build(result, tree, plan, options, default_namespace, config, display, extra)
-        if built_analysis is not None:
-            results.append(EnvironmentAnalysis(result.environment, built_analysis))
-    for environment in plan.environments:
-        if environment.kind == "helm":
-            extra.append(_chart_not_rendered(environment, display))
-    sources = SourceLines({}, {display(path): tree.absolute(path) for path in _all_inputs(plan)})
+    extra.extend(application_findings)
+    environments, directories = _deployed_by_applications(tree, plan, applications, display, extra)
+    plain_objects = [obj for obj in scanned.objects if repository_paths.get(obj.origin.path) not in directories]
+    results = [
+        EnvironmentAnalysis(
+            Environment(PLAIN, "plain", ""),
+            analyze_objects(
+                plain_objects,
+                options,
+                scan_findings=[f for f in scanned.findings if repository_paths.get(f.path or "") not in directories],
+                files=scanned.files,
+                config=config,
+                sources=scanned.sources,
+                source_paths=scanned.source_paths,
+            ),
+        )
+    ]
+    if cache is not None:
+        cache.wait()
+    builds = [env for env in environments if env.kind in ("kustomize", "helm") and env.buildable]
+    for result in build_all(tree, builds, cache=build_cache if build_cache is not None else BuildCache()):
+        built = _analyze_build(result, tree, plan, options, default_namespace, config, display, extra)
+        if built is not None:
+            results.append(EnvironmentAnalysis(result.environment, built))
+    for environment in environments:
+        if environment.kind == "directory":
+            results.append(
+                EnvironmentAnalysis(environment, _analyze_directory(environment, tree, options, config, display))
+            )
+    if len(results) == 1 and not extra:
+        analysis = results[0].analysis
+        return Deployment(results, analysis.findings, plan, analysis.sources)
+    inputs_shown = {display(path): tree.absolute(path) for path in _all_inputs(plan, environments)}
+    sources = SourceLines(scanned.sources, {**scanned.source_paths, **inputs_shown})
     merged = merge_findings(results, extra)
     point_at_tokens(merged, sources)
     fill_columns(merged, sources)
     merged.sort(key=Finding.sort_key)
     return Deployment(results, merged, plan, sources)
+
+
+def git_remotes(root: str) -> list[str]:
+    """The URLs of the repository's git remotes (none when it is not a git repository or has none)."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", root, "config", "--get-regexp", r"^remote\..*\.url$"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=git_environment(),
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line.split(None, 1)[1] for line in done.stdout.splitlines() if " " in line]
+
+
+def _deployed_by_applications(
+    tree: WorkingTree,
+    plan: Plan,
+    applications: Sequence[Application],
+    display: Display,
+    extra: list[Finding],
+) -> tuple[list[Environment], set[str]]:
+    """The plan's environments with those the applications deploy; and the plain folders they take over.
+
+    A root or chart that an application deploys becomes that application's environment (named by
+    it, with its namespace and options); a plain folder becomes one too, and its files leave the
+    plain environment.
+    """
+    environments = list(plan.environments)
+    taken: set[str] = set()  # roots/charts an application deploys: not environments of their own
+    directory_files: set[str] = set()
+    for application in applications:
+        where = (application.source.origin.path, application.source.origin.line)
+        kustomization = kustomization_in(tree, application.path)
+        chart_file = f"{application.path}/{CHART_FILE}" if application.path else CHART_FILE
+        deployed: Environment | None = None
+        if kustomization is not None:
+            own = plan_builds(tree, [kustomization])
+            extra.extend(_displayed(f, display) for f in own.findings if f not in plan.findings)
+            plan.kustomizations.update(own.kustomizations)
+            found = own.environments[0] if own.environments else Environment("", "kustomize", application.path)
+            deployed = replace(found, kustomize_options=application.kustomize_options)
+        elif tree.kind(chart_file) == "file":
+            values = (inside(application.path, name) for name in application.values_files)
+            prefix = len(application.path) + 1 if application.path else 0
+            deployed = Environment(
+                "",
+                "helm",
+                application.path,
+                tuple(tree.files(application.path)),
+                release=application.release,
+                values_files=tuple(value[prefix:] for value in values if value),
+                values=application.values,
+            )
+        elif tree.kind(application.path) == "dir":
+            files = [
+                path
+                for path in tree.files(application.path)
+                if path.endswith((".yaml", ".yml", ".json"))
+                and (application.recurse or path.rpartition("/")[0] == application.path)
+                and not plan.is_claimed(path)
+            ]
+            directory_files.update(files)
+            deployed = Environment("", "directory", application.path, tuple(files))
+        if deployed is not None:
+            environments.append(
+                replace(deployed, name=application.name, default_namespace=application.namespace, defined_at=where)
+            )
+        else:
+            extra.append(
+                Finding(
+                    "build/application-path-missing",
+                    Severity.ERROR,
+                    f"{application.source.kind} {application.name} deploys {application.path or '.'}, "
+                    "which is not in this repository",
+                    obj=application.source.ref,
+                    path=where[0],
+                    line=where[1],
+                )
+            )
+            continue
+        taken.add(application.path)
+    kept = [env for env in environments if env.defined_at is not None or env.root not in taken]
+    return kept, directory_files
+
+
+def _analyze_directory(
+    environment: Environment, tree: WorkingTree, options: TranslateOptions, config: Config | None, display: Display
+) -> Analysis:
+    """The plain folder an application deploys, read with the application's namespace."""
+    objects = []
+    findings: list[Finding] = []
+    paths: dict[str, str] = {}
+    for path in environment.inputs:
+        shown = display(path)
+        paths[shown] = tree.absolute(path)
+        try:
+            found, problems = scan_text(tree.read(path), shown, environment.default_namespace or "default")
+        except OSError:
+            continue
+        objects.extend(found)
+        findings.extend(problems)
+    return analyze_objects(
+        objects, options, scan_findings=findings, files=list(paths), config=config, sources={}, source_paths=paths
+    )
 
 
 def _plain_paths(paths: Sequence[str], inputs: Sequence[InputFile], plan: Plan, root: str) -> list[str]:
@@ -159,9 +288,9 @@ def _plain_paths(paths: Sequence[str], inputs: Sequence[InputFile], plan: Plan, 
     return kept
 
 
-def _all_inputs(plan: Plan) -> set[str]:
+def _all_inputs(plan: Plan, environments: Sequence[Environment]) -> set[str]:
     inputs: set[str] = set(plan.kustomizations)
-    for environment in plan.environments:
+    for environment in environments:
         inputs.update(environment.inputs)
     return inputs
 
@@ -184,31 +313,27 @@ def _analyze_build(
 ) -> Analysis | None:
     """The core's analysis of one build's objects, its findings pointed at the source files."""
     environment = result.environment
-    root_file = environment.kustomizations[0]
     if result.output is None:
-        path, line = _failure_place(result.error or "", environment, plan)
-        failed = Finding(
-            "build/kustomize-failed",
-            Severity.ERROR,
-            f"kustomize cannot build {environment.name}: {result.error}",
-            path=path,
-            line=line,
-        )
-        extra.append(_displayed(failed, display))
+        extra.append(_displayed(_build_failure(result, plan), display))
         return None
-    synthetic = f"<kustomize build {environment.name}>"
-    objects, scan_findings = scan_text(result.output, synthetic, default_namespace)
-    source_map = SourceMap(tree, environment, plan.kustomizations)
+    tool = "helm template" if environment.kind == "helm" else "kustomize build"
+    synthetic = f"<{tool} {environment.name}>"
+    objects, scan_findings = scan_text(result.output, synthetic, environment.default_namespace or default_namespace)
+    source_map: SourceMap | HelmSourceMap
+    if environment.kind == "helm":
+        source_map = HelmSourceMap(tree, environment, result.output)
+        fallback = _chart_file(environment)
+    else:
+        source_map = SourceMap(tree, environment, plan.kustomizations)
+        fallback = environment.kustomizations[0]
     for obj in objects:
         source_map.adopt(obj)
-    analysis = analyze_objects(
-        objects, options, scan_findings=scan_findings, files=[synthetic], config=config, sources={}
-    )
+    analysis = analyze_objects(objects, options, scan_findings=scan_findings, files=[synthetic], config=config)
     for finding in analysis.findings:
         if finding.path != synthetic:
             continue
         place = source_map.locate(finding.obj, finding.field) if finding.obj is not None else None
-        path, line = place if place is not None else (root_file, 1)
+        path, line = place if place is not None else (fallback, 1)
         finding.path, finding.line, finding.column = display(path), line, None
         finding.extra.pop("token_at", None)
     if config is not None:  # include/exclude and severities, now that findings name the source files
@@ -216,31 +341,45 @@ def _analyze_build(
     return analysis
 
 
-def _failure_place(message: str, environment: Environment, plan: Plan) -> tuple[str, int]:
-    """Where a failed build's message points: the entry it names in a kustomization, else the root's file."""
+def _chart_file(environment: Environment) -> str:
+    return f"{environment.root}/{CHART_FILE}" if environment.root else CHART_FILE
+
+
+def _build_failure(result: BuildResult, plan: Plan) -> Finding:
+    """The finding of a build that failed: at the entry its message names, else the root's file."""
+    environment = result.environment
+    message = result.error or ""
+    if environment.kind == "helm":
+        if message.startswith("helm is not on PATH"):
+            return Finding(
+                "build/chart-not-rendered",
+                Severity.INFO,
+                f"the Helm chart {environment.name} is not rendered (helm is not on PATH); "
+                "its templates are not read as manifests",
+                path=_chart_file(environment),
+                line=1,
+            )
+        return Finding(
+            "build/helm-failed",
+            Severity.ERROR,
+            f"helm cannot render {environment.name}: {message}",
+            path=_chart_file(environment),
+            line=1,
+        )
+    place = (environment.kustomizations[0], 1) if environment.kustomizations else (environment.root, 1)
     for path in environment.kustomizations:
         kustomization = plan.kustomizations.get(path)
-        if kustomization is None:
-            continue
-        entries: list[Reference] = [*kustomization.references, *kustomization.plugins]
-        for reference in entries:
-            if reference.value and reference.value in message:
-                return path, reference.line
-    return environment.kustomizations[0], 1
-
-
-def _chart_not_rendered(environment: Environment, display: Display) -> Finding:
-    chart_file = f"{environment.root}/{CHART_FILE}" if environment.root else CHART_FILE
-    if shutil.which("helm"):
-        why = "rendering charts is not built yet in this version of pomgate"
-    else:
-        why = "helm is not on PATH"
+        entries: list[Reference] = [*kustomization.references, *kustomization.plugins] if kustomization else []
+        named = next((entry for entry in entries if entry.value and entry.value in message), None)
+        if named is not None:
+            place = (path, named.line)
+            break
     return Finding(
-        "build/chart-not-rendered",
-        Severity.INFO,
-        f"the Helm chart {environment.name} is not rendered ({why}); its templates are not read as manifests",
-        path=display(chart_file),
-        line=1,
+        "build/kustomize-failed",
+        Severity.ERROR,
+        f"kustomize cannot build {environment.name}: {message}",
+        path=place[0],
+        line=place[1],
     )
 
 

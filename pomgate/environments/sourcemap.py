@@ -262,3 +262,71 @@ def _operation_line(operation: Any, field_path: FieldPath) -> int | None:
     if isinstance(operation, LineDict):
         return operation.key_line("value", operation.line) or operation.line
     return None
+
+
+#: `helm template` writes the template each document came from before it: `# Source: web/templates/x.yaml`.
+_HELM_SOURCE = re.compile(r"^# Source: (?P<path>\S.*)$", re.MULTILINE)
+
+
+class HelmSourceMap:
+    """Where a rendered chart's objects are written: the template file, at the line of the key (best effort).
+
+    A Go template's lines do not survive rendering, so a field is looked up by its key's text in the
+    template; a value that comes from the chart's values is pointed at the template line that uses it.
+    """
+
+    def __init__(self, tree: Tree, environment: Environment, output: str) -> None:
+        self.tree = tree
+        self.environment = environment
+        self._starts: list[tuple[int, str]] = []  # (line in the output, repository path of the template)
+        for match in _HELM_SOURCE.finditer(output):
+            line = output.count("\n", 0, match.start()) + 1
+            template = match.group("path").split("/", 1)[-1]  # "<chart name>/templates/x.yaml"
+            joined = inside(environment.root, template)
+            if joined is not None:
+                self._starts.append((line, joined))
+        self._built: dict[ObjectRef, str] = {}
+        self._texts: dict[str, list[str]] = {}
+
+    def adopt(self, obj: ManifestObject) -> None:
+        """Learn which template ``obj`` came from."""
+        template = None
+        for start, path in self._starts:
+            if start > obj.origin.line:
+                break
+            template = path
+        if template is not None:
+            self._built[obj.ref] = template
+
+    def _lines(self, path: str) -> list[str]:
+        known = self._texts.get(path)
+        if known is None:
+            try:
+                known = self.tree.read(path).decode("utf-8", "replace").splitlines()
+            except OSError:
+                known = []
+            self._texts[path] = known
+        return known
+
+    def origin_of(self, ref: ObjectRef) -> tuple[str, int] | None:
+        """The template of the object ``ref``, at its ``kind:`` line."""
+        template = self._built.get(ref)
+        if template is None:
+            return None
+        lines = self._lines(template)
+        return template, next((n for n, text in enumerate(lines, 1) if text.startswith("kind:")), 1)
+
+    def locate(self, ref: ObjectRef, field_path: FieldPath) -> tuple[str, int] | None:
+        """The template line holding the deepest key of ``field_path`` that is written there literally."""
+        template = self._built.get(ref)
+        if template is None:
+            return None
+        lines = self._lines(template)
+        for part in reversed(field_path):
+            if not isinstance(part, str):
+                continue
+            pattern = re.compile(r"^\s*-?\s*[\"']?" + re.escape(part) + r"[\"']?\s*:")
+            for number, text in enumerate(lines, 1):
+                if pattern.match(text):
+                    return template, number
+        return self.origin_of(ref)

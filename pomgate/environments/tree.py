@@ -25,6 +25,10 @@ class Tree(Protocol):
         """The bytes of a file (raises OSError when it cannot be read)."""
         ...
 
+    def files(self, folder: str) -> list[str]:
+        """Every file under ``folder``, sorted."""
+        ...
+
 
 def inside(base: str, reference: str) -> str | None:
     """``reference`` (relative to folder ``base``) as a repository path, or None when it leaves the repository."""
@@ -71,6 +75,20 @@ class WorkingTree:
         if len(data) > MAX_INPUT_BYTES:
             raise OSError(f"{path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
         return data
+
+    def files(self, folder: str) -> list[str]:
+        """Every file under ``folder`` (repository paths, sorted); links are not entered, .git is skipped."""
+        start = self._resolve(folder)
+        if start is None or not os.path.isdir(start):
+            return []
+        found: list[str] = []
+        for directory, subdirectories, names in os.walk(start):
+            subdirectories[:] = [d for d in subdirectories if d != ".git"]
+            for name in names:
+                relative = os.path.relpath(os.path.join(directory, name), self.root).replace(os.sep, "/")
+                if self.kind(relative) == "file":
+                    found.append(relative)
+        return sorted(found)
 
     def absolute(self, path: str) -> str:
         """The path on disk of a repository path."""
