@@ -2,7 +2,8 @@
 
 Built from the diff's JSON contract, so the comment posted from a `workflow_run` (which only sees
 the JSON artifact of an untrusted run) is the same as the one `diff --comment` posts. Every string
-that comes from the manifests goes through the escaping builders of `pomgate.github.markdown`.
+that comes from the manifests goes through `pomgate.escaping`, for the place it lands in: Markdown
+text, Markdown code, or text inside the `<summary>` HTML block.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from pomgate.github.markdown import code_span, details, escape_inline, link, table
+from pomgate.escaping import code_span, html_code, html_text, markdown_text
+from pomgate.github.markdown import details, link, table
 
 RISK_TITLES = {
     "became_public": "🔓 became public",
@@ -22,6 +24,9 @@ RISK_TITLES = {
     "tls_skip_verify": "⚠️ TLS not verified",
     "identity_headers_off": "🪪 identity headers off",
     "route_removed": "➖ route removed",
+    "host_not_allowed": "⛔ host not allowed",
+    "config_changed": "⚙️ configuration loosened",
+    "suppression_added": "🙈 suppression added",
 }
 SEVERITY_ICONS = {"error": "❌ error", "warning": "⚠️ warning", "info": "ℹ️ info"}
 
@@ -40,13 +45,15 @@ class Links:
 
 
 def _route_label(route: dict[str, Any]) -> str:
+    """`https://host prefix /x`, unescaped (wrap it for its destination)."""
     match = next((f" {kind} {route[kind]}" for kind in ("path", "prefix", "regex") if route.get(kind)), "")
-    return code_span(f"{route.get('from', '')}{match}")
+    return f"{route.get('from', '')}{match}"
 
 
-def _ingress(route: dict[str, Any]) -> str:
+def _ingress_name(route: dict[str, Any]) -> str:
+    """`namespace/name`, unescaped (wrap it for its destination)."""
     ingress = route.get("ingress") or {}
-    return code_span(f"{ingress.get('namespace', '')}/{ingress.get('name', '')}")
+    return f"{ingress.get('namespace', '')}/{ingress.get('name', '')}"
 
 
 def _upstream(route: dict[str, Any]) -> str:
@@ -84,7 +91,7 @@ def summary_section(document: dict[str, Any], title: str) -> str:
     verdict = "❌ This change introduces errors." if errors else "✅ No new errors."
     if not any(counts.get(k) for k in ("added", "removed", "changed", "introduced", "fixed")):
         verdict = "No route or finding changes."
-    return f"### {escape_inline(title)}\n\n{verdict}\n\n" + table(["", "Count"], rows)
+    return f"### {markdown_text(title)}\n\n{verdict}\n\n" + table(["", "Count"], rows)
 
 
 def risks_section(document: dict[str, Any]) -> str | None:
@@ -92,7 +99,7 @@ def risks_section(document: dict[str, Any]) -> str | None:
     if not risks:
         return None
     rows = [
-        [RISK_TITLES.get(r.get("kind", ""), escape_inline(str(r.get("kind")))), escape_inline(r.get("detail", ""))]
+        [RISK_TITLES.get(r.get("kind", ""), markdown_text(str(r.get("kind")))), markdown_text(r.get("detail", ""))]
         for r in risks
     ]
     return "#### Risks\n\n" + table(["Risk", "Detail"], rows)
@@ -101,13 +108,13 @@ def risks_section(document: dict[str, Any]) -> str | None:
 def routes_section(document: dict[str, Any]) -> str | None:
     rows = []
     for route in document.get("added") or []:
-        rows.append(["➕ added", _route_label(route), _ingress(route), _upstream(route)])
+        rows.append(["➕ added", code_span(_route_label(route)), code_span(_ingress_name(route)), _upstream(route)])
     for route in document.get("removed") or []:
-        rows.append(["➖ removed", _route_label(route), _ingress(route), _upstream(route)])
+        rows.append(["➖ removed", code_span(_route_label(route)), code_span(_ingress_name(route)), _upstream(route)])
     for change in document.get("changed") or []:
         route = change.get("route") or {}
-        fields = ", ".join(escape_inline(str(name)) for name in change.get("fields", []))
-        rows.append(["✏️ changed", _route_label(route), _ingress(route), fields])
+        fields = ", ".join(markdown_text(str(name)) for name in change.get("fields", []))
+        rows.append(["✏️ changed", code_span(_route_label(route)), code_span(_ingress_name(route)), fields])
     if not rows:
         return None
     return "#### Routes\n\n" + table(["", "Route", "Ingress", "Upstream / fields"], rows)
@@ -127,7 +134,7 @@ def change_sections(document: dict[str, Any]) -> list[str]:
             ]
             for name in change.get("fields", [])
         ]
-        summary = f"{_route_label(route)} in {_ingress(route)}"
+        summary = f"{html_code(_route_label(route))} in {html_code(_ingress_name(route))}"
         out.append(details(summary, table(["Field", "Before", "After"], rows)))
     return out
 
@@ -137,17 +144,17 @@ def findings_section(findings: list[dict[str, Any]], title: str, links: Links | 
         return None
     rows = [
         [
-            SEVERITY_ICONS.get(f.get("severity", ""), escape_inline(str(f.get("severity")))),
+            SEVERITY_ICONS.get(f.get("severity", ""), markdown_text(str(f.get("severity")))),
             code_span(str(f.get("rule", ""))),
             _where(f, links),
-            escape_inline(str(f.get("message", ""))),
+            markdown_text(str(f.get("message", ""))),
         ]
         for f in findings
     ]
     body = table(["Severity", "Rule", "Where", "Message"], rows)
     if collapsed:
-        return details(f"{escape_inline(title)} ({len(findings)})", body)
-    return f"#### {escape_inline(title)}\n\n{body}"
+        return details(f"{html_text(title)} ({len(findings)})", body)
+    return f"#### {markdown_text(title)}\n\n{body}"
 
 
 def diff_sections(

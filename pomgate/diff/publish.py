@@ -11,9 +11,12 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pomgate.diff.markdown import Links, diff_sections, markdown_from_json
+from pomgate.escaping import terminal_line
 from pomgate.github.api import GitHubApi, GitHubError
 from pomgate.github.comment import fit_comment, upsert_sticky_comment
 from pomgate.github.context import GitHubContext, GitHubContextError, append_step_summary, write_outputs
@@ -32,9 +35,9 @@ class PublishResult:
 
 
 def has_changes(document: Mapping[str, Any]) -> bool:
-    """Whether the diff touches any route or finding."""
+    """Whether the diff touches any route or finding, or raises a risk (a configuration change may raise one alone)."""
     summary = document.get("summary") or {}
-    return any(summary.get(key) for key in ("added", "removed", "changed", "introduced", "fixed"))
+    return any(summary.get(key) for key in ("added", "removed", "changed", "introduced", "fixed", "risks"))
 
 
 def job_outputs(document: Mapping[str, Any]) -> dict[str, str]:
@@ -97,18 +100,137 @@ def publish(
                 "read-only token); the job summary has the report. See the README for the workflow_run pattern.",
             )
         raise
-    return PublishResult(True, f"comment {outcome.action}: {outcome.url or ''}".rstrip(": "))
+    message = f"comment {outcome.action}: {outcome.url or ''}".rstrip(": ")
+    if outcome.warning:
+        message += f"; warning: {outcome.warning}"
+    return PublishResult(True, message)
+
+
+# ---------------------------------------------------------------- the diff document, read as untrusted data
+
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
+
+
+class _Schema(BaseModel):
+    """Strict types (no coercion: "1" is not 1, true is not 1); keys the contract does not have are dropped."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class IngressName(_Schema):
+    namespace: str
+    name: str
+
+
+class RouteDocument(_Schema):
+    """A route as `config.yaml` keys plus its Ingress; the other keys are kept as JSON values."""
+
+    model_config = ConfigDict(extra="allow")
+
+    from_: str = Field(alias="from")
+    to: list[str] | None = None
+    path: str | None = None
+    prefix: str | None = None
+    regex: str | None = None
+    ingress: IngressName
+
+
+class RouteChangeDocument(_Schema):
+    route: RouteDocument
+    before: dict[str, Any]
+    after: dict[str, Any]
+    fields: list[str]
+
+
+class RiskDocument(_Schema):
+    kind: str
+    route: str
+    detail: str
+
+
+class ObjectName(_Schema):
+    kind: str
+    namespace: str
+    name: str
+
+
+class FindingDocument(_Schema):
+    rule: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    path: str | None = None
+    line: NonNegativeInt | None = None
+    column: NonNegativeInt | None = None
+    object: ObjectName | None = None
+    hint: str | None = None
+    docs: str | None = None
+
+
+class FindingChanges(_Schema):
+    introduced: list[FindingDocument]
+    fixed: list[FindingDocument]
+
+
+class SummaryCounts(_Schema):
+    added: NonNegativeInt
+    removed: NonNegativeInt
+    changed: NonNegativeInt
+    risks: NonNegativeInt
+    introduced: NonNegativeInt
+    fixed: NonNegativeInt
+
+
+class DiffDocument(_Schema):
+    """`pomgate diff --format json`; the counts must be the lengths of the lists they count."""
+
+    summary: SummaryCounts
+    added: list[RouteDocument]
+    removed: list[RouteDocument]
+    changed: list[RouteChangeDocument]
+    risks: list[RiskDocument]
+    findings: FindingChanges
+
+    @model_validator(mode="after")
+    def _counts_match_the_lists(self) -> DiffDocument:
+        listed = {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+            "risks": len(self.risks),
+            "introduced": len(self.findings.introduced),
+            "fixed": len(self.findings.fixed),
+        }
+        for name, length in listed.items():
+            count = getattr(self.summary, name)
+            if count != length:
+                raise ValueError(f"summary.{name} is {count} but the document lists {length}")
+        return self
 
 
 def load_diff_json(path: str) -> dict[str, Any]:
-    """Read a `pomgate diff --format json` document, checking its shape (it may come from untrusted code)."""
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: not a pomgate diff document")
-    for name in ("added", "removed", "changed", "risks"):
-        if not isinstance(document.get(name, []), list):
-            raise ValueError(f"{path}: {name} must be a list")
-    if not isinstance(document.get("findings", {}), dict) or not isinstance(document.get("summary", {}), dict):
-        raise ValueError(f"{path}: findings and summary must be objects")
-    return document
+    """Read a `pomgate diff --format json` document that may come from untrusted code.
+
+    Checked against the contract (types, not only keys); the result holds only what the contract
+    defines. A ValueError says what is wrong, in text safe to print.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = json.load(handle)
+    except RecursionError:
+        raise ValueError(f"{path}: not a pomgate diff document: nested too deeply") from None
+    except ValueError as err:  # JSON syntax, or not UTF-8
+        raise ValueError(f"{path}: not a pomgate diff document: {err}") from None
+    try:
+        document = DiffDocument.model_validate(raw)
+    except ValidationError as err:
+        problems = [_problem(error) for error in err.errors(include_url=False, include_input=False)]
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise ValueError(terminal_line(f"{path}: not a valid pomgate diff document: {shown}")) from None
+    return document.model_dump(by_alias=True, exclude_unset=True)
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    """`findings.introduced.0.line: Input should be a valid integer` (the value itself is not repeated)."""
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    return f"{where}: {message}" if where else message

@@ -1,4 +1,8 @@
-"""`pomgate diff` output: text for terminals and logs, JSON for tools (markdown: see markdown.py)."""
+"""`pomgate diff` output: text for terminals and logs, JSON for tools (markdown: see markdown.py).
+
+Every text line goes out through `pomgate.escaping.terminal_line`: routes, paths and messages come
+from the manifests of the change under review.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 from typing import Any, TextIO
 
 from pomgate.diff.compare import DiffResult, diff_json, summary_counts
+from pomgate.escaping import terminal_line
 from pomgate.findings import Finding
 from pomgate.translation.route import Route
 
@@ -72,7 +77,7 @@ def text_lines(result: DiffResult, label: str) -> list[tuple[str, str]]:
 
 def write_text(result: DiffResult, label: str, out: TextIO, *, color: bool = False) -> None:
     """The text report; styled with rich when ``color``."""
-    lines = text_lines(result, label)
+    lines = [(terminal_line(line), style) for line, style in text_lines(result, label)]
     if not color:
         out.writelines(line + "\n" for line, _style in lines)
         return

@@ -1,1 +1,1 @@
-"""GitHub: the pull-request comment, the Actions environment, and safe Markdown for untrusted text."""
+"""GitHub: the API client, the sticky pull-request comment and its Markdown structure, the Actions environment."""

@@ -6,6 +6,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,14 @@ class GitHubError(Exception):
     def permission_denied(self) -> bool:
         """The token may not write here (e.g. the read-only token of a pull request from a fork)."""
         return self.status in (401, 403) or (self.status == 404 and "Not Found" in self.message)
+
+
+@dataclass(frozen=True)
+class TokenIdentity:
+    """The account a token acts as: a user (personal token) or a GitHub App's bot (installation token)."""
+
+    login: str
+    bot: bool
 
 
 class GitHubApi:
@@ -107,6 +116,28 @@ class GitHubApi:
         )
         if isinstance(result, dict) and result.get("errors"):
             raise GitHubError(200, str(result["errors"][0].get("message", "GraphQL error")), "POST", self.graphql_url)
+
+    def token_identity(self) -> TokenIdentity | None:
+        """Who the token acts as; None when GitHub does not say.
+
+        REST `GET /user` answers for personal tokens. Installation tokens (the Actions GITHUB_TOKEN,
+        GitHub App tokens) get 403 there; GraphQL `viewer` answers for them with the bot's login,
+        with or without the `[bot]` that REST shows on its comments.
+        """
+        try:
+            user, _ = self.request("GET", "/user")
+        except GitHubError:
+            user = None
+        if isinstance(user, dict) and isinstance(user.get("login"), str) and user["login"]:
+            return TokenIdentity(user["login"], bot=user.get("type") == "Bot")
+        try:
+            result, _ = self.request("POST", self.graphql_url, {"query": "query { viewer { login } }"})
+        except GitHubError:
+            return None
+        data = result.get("data") if isinstance(result, dict) else None
+        viewer = data.get("viewer") if isinstance(data, dict) else None
+        login = viewer.get("login") if isinstance(viewer, dict) else None
+        return TokenIdentity(login, bot=True) if isinstance(login, str) and login else None
 
     def pull_request_head_sha(self, repo: str, number: int) -> str:
         pull, _ = self.request("GET", f"/repos/{repo}/pulls/{number}")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-import secrets
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pomgate.escaping import github_output
 
 
 class GitHubContextError(ValueError):
@@ -85,15 +87,19 @@ def append_step_summary(context: GitHubContext, markdown: str) -> None:
 
 
 def write_outputs(context: GitHubContext, values: Mapping[str, str]) -> None:
-    """Set step outputs (GITHUB_OUTPUT); multi-line values use a delimiter that cannot occur in them."""
+    """Set step outputs (GITHUB_OUTPUT), each record escaped by `pomgate.escaping.github_output`."""
     if not context.output:
         return
     with open(context.output, "a", encoding="utf-8") as handle:
-        for key, value in values.items():
-            if "\n" in value or "\r" in value:
-                delimiter = f"pomgate_{secrets.token_hex(8)}"
-                while delimiter in value:
-                    delimiter = f"pomgate_{secrets.token_hex(8)}"
-                handle.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
-            else:
-                handle.write(f"{key}={value}\n")
+        handle.writelines(github_output(key, value) for key, value in values.items())
+
+
+_PULL_REQUEST_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+def pull_request_number(text: str) -> int:
+    """A pull-request number given as text: ASCII digits only (Python's int() also takes "٥" and "²")."""
+    number = text.strip()
+    if not _PULL_REQUEST_NUMBER.fullmatch(number) or int(number) == 0:
+        raise ValueError(f"{text!r} is not a pull-request number (expected digits 0-9, e.g. 42)")
+    return int(number)

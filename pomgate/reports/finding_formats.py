@@ -8,8 +8,10 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from pomgate import __version__
+from pomgate import __version__, escaping
+from pomgate.escaping import workflow_command_data, workflow_command_property
 from pomgate.findings import Finding, Severity
+from pomgate.github.markdown import table
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -90,14 +92,6 @@ def sarif_text(findings: list[Finding]) -> str:
 # ---------------------------------------------------------------- GitHub workflow commands
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def github_lines(findings: list[Finding]) -> list[str]:
     """Workflow-command annotations, most severe first, within GitHub's display limits.
 
@@ -115,12 +109,12 @@ def github_lines(findings: list[Finding]) -> list[str]:
         shown[command] += 1
         props = []
         if finding.path:
-            props.append(f"file={_escape_property(finding.path)}")
+            props.append(f"file={workflow_command_property(finding.path)}")
             if finding.line:
                 props.append(f"line={finding.line}")
-        props.append(f"title={_escape_property('pomgate ' + finding.rule)}")
+        props.append(f"title={workflow_command_property('pomgate ' + finding.rule)}")
         message = finding.message + (f"\nFix: {finding.hint}" if finding.hint else "")
-        lines.append(f"::{command} {','.join(props)}::{_escape_data(message)}")
+        lines.append(f"::{command} {','.join(props)}::{workflow_command_data(message)}")
     if hidden:
         parts = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(hidden.items()))
         lines.append(
@@ -167,20 +161,6 @@ def junit_text(findings: list[Finding], files: list[str]) -> str:
 # ---------------------------------------------------------------- Markdown
 
 
-def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: no HTML, links, mentions or table breaks."""
-    out = []
-    for char in text.replace("\r", " ").replace("\n", " "):
-        if char in "\\`*_{}[]()<>#+!|@~&" or ord(char) in _BIDI:
-            out.append(f"&#{ord(char)};")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-_BIDI = frozenset({0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069})
-
-
 def markdown_text(findings: list[Finding]) -> str:
     """A Markdown report: a count line, then a table of findings, most severe first."""
     counts = Counter(f.severity.value for f in findings)
@@ -190,11 +170,9 @@ def markdown_text(findings: list[Finding]) -> str:
     )
     if not findings:
         return head + "\n"
-    rows = ["| severity | rule | where | object | message |", "| --- | --- | --- | --- | --- |"]
+    rows = []
     for finding in _most_severe_first(findings):
         where = f"{finding.path}:{finding.line}" if finding.line else (finding.path or "")
-        rows.append(
-            f"| {finding.severity.value} | {markdown_cell(finding.rule)} | {markdown_cell(where)} | "
-            f"{markdown_cell(str(finding.obj) if finding.obj else '')} | {markdown_cell(finding.message)} |"
-        )
-    return head + "\n\n" + "\n".join(rows) + "\n"
+        obj = str(finding.obj) if finding.obj else ""
+        rows.append([finding.severity.value, *map(escaping.markdown_text, (finding.rule, where, obj, finding.message))])
+    return head + "\n\n" + table(["severity", "rule", "where", "object", "message"], rows) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from pomgate.escaping import terminal_line
 from pomgate.findings import Finding, Severity
 from pomgate.pipeline import Analysis
 from pomgate.reports.routes import routes_config
@@ -41,8 +42,11 @@ def write_render(analysis: Analysis, output_format: str, show_secrets: bool, out
     failed = analysis.translation.failed
     for finding in analysis.findings:
         if finding.severity is not Severity.INFO:
-            err.write(finding_line(finding) + "\n")
+            err.write(terminal_line(finding_line(finding)) + "\n")
     if failed:
         names = ", ".join(f"{o.ingress.namespace}/{o.ingress.name}" for o in failed)
-        err.write(f"pomgate: {len(failed)} Ingress(es) failed translation and contribute no routes: {names}\n")
+        err.write(
+            terminal_line(f"pomgate: {len(failed)} Ingress(es) failed translation and contribute no routes: {names}")
+            + "\n"
+        )
     return bool(failed)

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pomgate.github.markdown import code_block, code_span, details, escape_inline, link, table
+from pomgate.escaping import code_block, code_span, html_text, markdown_text
+from pomgate.github.markdown import details, link, table
 
 HOSTILE = [
     "```",
@@ -41,9 +42,9 @@ PARSER = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strike
 def document(text: str) -> str:
     return "\n\n".join(
         [
-            table(["Plain", "Code"], [[escape_inline(text), code_span(text)]]),
-            details(escape_inline(text), code_block(text)),
-            f"Prose {escape_inline(text)} end.",
+            table(["Plain", "Code"], [[markdown_text(text), code_span(text)]]),
+            details(html_text(text), code_block(text)),
+            f"Prose {markdown_text(text)} end.",
             "FINAL PARAGRAPH",
         ]
     )

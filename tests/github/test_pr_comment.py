@@ -80,7 +80,12 @@ def test_the_pull_request_gets_one_sticky_comment_summary_and_outputs(repo: Path
         fake.requests.clear()
         again = run_diff(repo, env)
         assert again.returncode == 1
-        assert [r.method for r in fake.requests] == ["GET"] and len(fake.comments[(REPO, 42)]) == 1
+        assert [(r.method, r.path) for r in fake.requests] == [
+            ("GET", f"/repos/{REPO}/issues/42/comments"),
+            ("GET", "/user"),  # whose comment is it? The installation token gets 403 here...
+            ("POST", "/graphql"),  # ...and its bot's login from the GraphQL viewer
+        ]
+        assert fake.writes() == [] and len(fake.comments[(REPO, 42)]) == 1
 
 
 def test_a_fork_with_a_read_only_token_still_gets_the_summary(repo: Path) -> None:  # noqa: F811
@@ -182,4 +187,4 @@ def test_workflow_run_comment_from_a_json_artifact(repo: Path, tmp_path: Path) -
         assert comment("--pr", "42; rm -rf /").returncode == 2
         artifact.write_text('{"added": "not a list"}')
         broken = comment("--pr", "42")
-        assert broken.returncode == 2 and "added must be a list" in broken.stderr
+        assert broken.returncode == 2 and "added: Input should be a valid list" in broken.stderr

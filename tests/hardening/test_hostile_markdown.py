@@ -134,7 +134,7 @@ def tokens(markdown: str) -> list[Any]:
     return out
 
 
-OUR_HTML = re.compile(r"(<details><summary>`[^`<>]*` in `[^`<>]*`</summary>|</details>)\n?")
+OUR_HTML = re.compile(r"(<details><summary><code>[^<>]*</code> in <code>[^<>]*</code></summary>|</details>)\n?")
 SECTIONS = {"pomgate: route changes", "Risks", "Findings introduced", "Findings fixed", "Routes", "Added routes",
             "Removed routes", "Changed routes"}  # fmt: skip
 
