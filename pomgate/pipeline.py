@@ -14,6 +14,7 @@ from pomgate.kube.context import select_context, select_files, summarize_file
 from pomgate.kube.inventory import Inventory, api_validation, build_inventory
 from pomgate.parallel import ForkedCall, split_map
 from pomgate.rules import RuleContext, run_checks
+from pomgate.rules.routing.cross_namespace_host import ownership_findings
 from pomgate.scanning.cache import ScanCache
 from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan, scan_selected
@@ -60,12 +61,14 @@ def analyze_objects(
             lambda part: translate_each(part, inventory, options), inventory.ingresses, minimum=PARALLEL_MINIMUM
         )
         translation = assemble(outcomes, inventory)
-        rule_findings = run_checks(RuleContext(inventory, translation, options))
+        host_owners = config.hosts if config is not None else {}
+        rule_findings = run_checks(RuleContext(inventory, translation, options, host_owners))
     findings = [*scan_findings, *inventory_findings, *translation.findings, *rule_findings]
     findings = drop_shadowed(findings)
     findings = apply_suppressions(findings, inventory)
-    if config is not None:
-        findings = config.apply(findings)
+    if config is not None:  # host ownership after suppressions: only the configuration allows a namespace
+        owners = ownership_findings(translation.routes, host_owners, inventory)
+        findings = config.apply([*findings, *owners])
     lines = SourceLines(sources or {}, source_paths)
     point_at_tokens(findings, lines)
     fill_columns(findings, lines)

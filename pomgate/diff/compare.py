@@ -3,20 +3,30 @@
 Routes are matched by identity (namespace, Ingress, host, path), as the controller keys them.
 Values are compared in their rendered form with Secret values redacted, so a diff never shows a
 secret. Findings are matched by rule, object, field and message (not by line: lines shift).
+
+Risks are about routes, except three about the gate itself: a route the configuration's ``hosts:``
+forbids (``host_not_allowed``), a configuration change that would loosen the checks
+(``config_changed``; the diff itself runs under the base's configuration) and a new
+``pomgate.io/ignore`` annotation (``suppression_added``), which hides findings from the diff.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from pomgate.config import Config, loosening
 from pomgate.diff.explain import RouteTable
 from pomgate.findings import Finding, ObjectRef
 from pomgate.pipeline import Analysis
 from pomgate.reports.routes import route_config
 from pomgate.rules.review_helpers import grants_anyone, is_public
+from pomgate.rules.routing.cross_namespace_host import host_ownership_violations
+from pomgate.suppression import IGNORE_ANNOTATION
 from pomgate.translation.ppl import PolicyError, rules_of
 from pomgate.translation.route import Route, RouteKey
 
@@ -28,7 +38,10 @@ RISK_ORDER = (
     "became_public",
     "policy_removed",
     "policy_widened",
+    "host_not_allowed",
     "host_takeover",
+    "config_changed",
+    "suppression_added",
     "tls_skip_verify",
     "identity_headers_off",
     "route_removed",
@@ -48,15 +61,20 @@ class RouteChange:
 
 @dataclass
 class Risk:
-    """Something a reviewer must not miss."""
+    """Something a reviewer must not miss (about one route, or None: the configuration, an annotation)."""
 
     kind: str
-    route: Route
+    route: Route | None
     detail: str
 
     @property
     def rank(self) -> int:
         return RISK_ORDER.index(self.kind) if self.kind in RISK_ORDER else len(RISK_ORDER)
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        if self.route is None:
+            return (self.rank, "", "", self.detail)
+        return (self.rank, self.route.from_url, self.route.key.route_id(), self.detail)
 
 
 @dataclass
@@ -71,14 +89,39 @@ class DiffResult:
     risks: list[Risk] = field(default_factory=list)
     introduced: list[Finding] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)
+    #: The environment of each route, change and risk that comes from one (by object id), when the
+    #: repository has builds; the plain manifests' items have none.
+    labels: dict[int, str] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
         return bool(self.added or self.removed or self.changed or self.introduced or self.fixed)
 
+    def label(self, item: object) -> str:
+        """The environment ``item`` (a route, change or risk of this result) belongs to ("" for none)."""
+        return self.labels.get(id(item), "")
 
-def compare(base: Analysis, head: Analysis) -> DiffResult:
-    """The differences from ``base`` to ``head``."""
+    def include(self, other: DiffResult, environment: str) -> None:
+        """Add the changes of one environment's diff, labelled with its name."""
+        self.added.extend(other.added)
+        self.removed.extend(other.removed)
+        self.changed.extend(other.changed)
+        self.risks.extend(other.risks)
+        for items in (other.added, other.removed, other.changed, other.risks):
+            self.labels.update((id(item), environment) for item in items)
+        self.risks.sort(key=Risk.sort_key)
+        self.introduced.extend(other.introduced)
+        self.fixed.extend(other.fixed)
+
+
+def compare(
+    base: Analysis,
+    head: Analysis,
+    *,
+    host_owners: Mapping[str, Collection[str]] | None = None,
+    extra_risks: Sequence[Risk] = (),
+) -> DiffResult:
+    """The differences from ``base`` to ``head``; ``host_owners`` is the configuration's ``hosts:`` map."""
     result = DiffResult(base, head)
     before = {route.key: route for route in base.translation.routes}
     after = {route.key: route for route in head.translation.routes}
@@ -104,6 +147,10 @@ def compare(base: Analysis, head: Analysis) -> DiffResult:
             )
     result.removed = [route for key, route in before.items() if key not in after]
     result.risks = _risks(result, base, head)
+    result.risks.extend(_host_violations(base, head, host_owners or {}))
+    result.risks.extend(_suppressions_added(base, head))
+    result.risks.extend(extra_risks)
+    result.risks.sort(key=Risk.sort_key)
     result.introduced, result.fixed = _finding_changes(base.findings, head.findings)
     return result
 
@@ -152,7 +199,6 @@ def _risks(result: DiffResult, base: Analysis, head: Analysis) -> list[Risk]:
     for route in result.removed:
         risks.append(Risk("route_removed", route, f"{_where(route)} is removed"))
     risks.extend(_takeovers(base, head))
-    risks.sort(key=lambda risk: (risk.rank, risk.route.from_url, risk.route.key.route_id()))
     return risks
 
 
@@ -300,7 +346,7 @@ def _takeovers(base: Analysis, head: Analysis) -> list[Risk]:
                 )
             )
     old_servers = servers(base)
-    flagged = {(r.route.from_url, r.route.ingress) for r in risks}
+    flagged = {(r.route.from_url, r.route.ingress) for r in risks if r.route is not None}
     for route in head.translation.routes:
         served_by = old_servers.get(route.from_url)
         if served_by and route.ingress not in served_by and (route.from_url, route.ingress) not in flagged:
@@ -315,6 +361,81 @@ def _takeovers(base: Analysis, head: Analysis) -> list[Risk]:
                 )
             )
     return risks
+
+
+def _host_violations(base: Analysis, head: Analysis, owners: Mapping[str, Collection[str]]) -> list[Risk]:
+    """Routes the ``hosts:`` map forbids that the base did not have (one per Ingress and host)."""
+    if not owners:
+        return []
+    before = {violation.route.key for violation in host_ownership_violations(base.translation.routes, owners)}
+    risks = []
+    seen: set[tuple[ObjectRef, str]] = set()
+    for violation in host_ownership_violations(head.translation.routes, owners):
+        key = (violation.route.ingress, violation.host)
+        if violation.route.key in before or key in seen:
+            continue
+        seen.add(key)
+        risks.append(Risk("host_not_allowed", violation.route, violation.message))
+    return risks
+
+
+def _suppression_entries(analysis: Analysis) -> dict[ObjectRef, dict[str, str]]:
+    """The well-formed ``pomgate.io/ignore`` entries of each object: rule id -> the entry (whitespace normalised)."""
+    out: dict[ObjectRef, dict[str, str]] = {}
+    for ref, source in analysis.inventory.objects.items():
+        metadata = source.raw.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        value = annotations.get(IGNORE_ANNOTATION) if isinstance(annotations, dict) else None
+        if not isinstance(value, str):
+            continue
+        for entry in re.split(r"[;\n]", value):
+            rule, colon, reason = entry.partition(":")
+            if rule.strip() and colon and reason.strip():  # (one without a reason suppresses nothing)
+                out.setdefault(ref, {})[rule.strip()] = " ".join(entry.split())
+    return out
+
+
+def _suppressions_added(base: Analysis, head: Analysis) -> list[Risk]:
+    """A rule suppressed on an object in the head and not in the base: its findings vanish from the diff."""
+    before = _suppression_entries(base)
+    risks = []
+    for ref, entries in _suppression_entries(head).items():
+        for rule, entry in sorted(entries.items()):
+            if rule in before.get(ref, {}):
+                continue  # a reworded reason is not a new suppression
+            shown = entry if len(entry) <= 120 else entry[:117] + "..."
+            risks.append(
+                Risk(
+                    "suppression_added",
+                    None,
+                    f"{ref} adds {IGNORE_ANNOTATION} {shown!r}: its findings of that rule no longer show or fail",
+                )
+            )
+    return risks
+
+
+def config_risk(base: Config, head: Config | None, problem: str | None, paths: Iterable[str]) -> Risk | None:
+    """``config_changed`` when the head's configuration would check less than the base's (or is unusable)."""
+    if head is None:
+        return None if problem is None else Risk("config_changed", None, f"the configuration is unusable: {problem}")
+    from pomgate.rules import all_rules
+
+    catalog = {rule_id: rule.severity for rule_id, rule in all_rules().items()}
+    loosened = loosening(base, head, rules=catalog, paths=set(paths))
+    if not loosened:
+        return None
+    if head.path is None:
+        change = f"removing {base.path}"
+    elif base.path is None:
+        change = f"adding {head.path}"
+    else:
+        change = f"the change to {head.path}"
+    return Risk(
+        "config_changed",
+        None,
+        f"{change} would loosen the checks: {'; '.join(loosened)} (this diff is judged by the base revision's "
+        "configuration)",
+    )
 
 
 # ---------------------------------------------------------------- findings
@@ -344,10 +465,12 @@ def _finding_changes(before: list[Finding], after: list[Finding]) -> tuple[list[
     return introduced, fixed
 
 
-def route_json(route: Route) -> dict[str, Any]:
-    """The diff contract's ROUTE: the render contract's route object plus its Ingress."""
+def route_json(route: Route, environment: str = "") -> dict[str, Any]:
+    """The diff contract's ROUTE: the render contract's route object plus its Ingress (and environment)."""
     out = route_config(route)
     out["ingress"] = {"namespace": route.ingress.namespace, "name": route.ingress.name}
+    if environment:
+        out["environment"] = environment
     return out
 
 
@@ -367,17 +490,25 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
     """The JSON contract of `pomgate diff --format json`."""
     return {
         "summary": summary_counts(result),
-        "added": [route_json(r) for r in result.added],
-        "removed": [route_json(r) for r in result.removed],
+        "added": [route_json(r, result.label(r)) for r in result.added],
+        "removed": [route_json(r, result.label(r)) for r in result.removed],
         "changed": [
-            {"route": route_json(c.after), "before": c.old, "after": c.new, "fields": c.fields} for c in result.changed
+            {"route": route_json(c.after, result.label(c)), "before": c.old, "after": c.new, "fields": c.fields}
+            for c in result.changed
         ],
-        "risks": [{"kind": r.kind, "route": r.route.key.route_id(), "detail": r.detail} for r in result.risks],
+        "risks": [_risk_json(r, result.label(r)) for r in result.risks],
         "findings": {
             "introduced": [f.as_dict() for f in result.introduced],
             "fixed": [f.as_dict() for f in result.fixed],
         },
     }
+
+
+def _risk_json(risk: Risk, environment: str) -> dict[str, Any]:
+    out = {"kind": risk.kind, "route": risk.route.key.route_id() if risk.route else "", "detail": risk.detail}
+    if environment:
+        out["environment"] = environment
+    return out
 
 
 __all__ = ["DiffResult", "Risk", "RouteChange", "RouteKey", "compare", "diff_json", "route_json"]

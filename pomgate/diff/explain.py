@@ -16,6 +16,7 @@ from pomgate.findings import ObjectRef
 from pomgate.kube.inventory import Inventory
 from pomgate.reports.routes import route_config
 from pomgate.rules.review_helpers import is_public
+from pomgate.rules.routing.cross_namespace_host import most_specific_pattern
 from pomgate.translation.ppl import PolicyError, describe
 from pomgate.translation.route import Route
 
@@ -69,14 +70,7 @@ class RouteTable:
 
     def group_for(self, host: str) -> str | None:
         """The host pattern whose routes a request for ``host`` uses: exact, longest wildcard, then ``*``."""
-        if host in self.groups:
-            return host
-        labels = host.split(".")
-        for index in range(1, len(labels)):
-            pattern = "*." + ".".join(labels[index:])
-            if pattern in self.groups:
-                return pattern
-        return "*" if "*" in self.groups else None
+        return most_specific_pattern(host, self.groups)
 
     def resolve(self, url: str) -> Explanation:
         """Which route serves ``url``, and what it shadows."""

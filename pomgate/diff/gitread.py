@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,6 +113,20 @@ def revision_listing(repo: git.Repo, rev: str, prefixes: Sequence[str]) -> list[
     return wanted
 
 
+def tree_entries(repo: git.Repo, rev: str) -> list[tuple[str, str, str]]:
+    """(path, mode, blob id) of every file of ``rev`` (one `git ls-tree`; submodules left out)."""
+    listing = _git(repo, ["ls-tree", "-r", "-z", "--full-tree", _commit(repo, rev)]).decode("utf-8", "surrogateescape")
+    entries: list[tuple[str, str, str]] = []
+    for entry in listing.split("\0"):
+        meta, _tab, path = entry.partition("\t")
+        if not path:
+            continue
+        mode, kind, sha = meta.split(" ")
+        if kind == "blob":
+            entries.append((path, mode, sha))
+    return entries
+
+
 def changed_listing(
     repo: git.Repo, base_listing: Sequence[tuple[str, str]], base: str, head: str, prefixes: Sequence[str]
 ) -> list[tuple[str, str]]:
@@ -156,8 +171,58 @@ def revision_files(
     return [SourceFile(path, contents[sha], sha) for path, sha in wanted]
 
 
-def _git(repo: git.Repo, args: list[str], stdin: bytes | None = None) -> bytes:
-    done = subprocess.run(["git", f"--git-dir={repo.git_dir}", *args], input=stdin, capture_output=True, check=False)
+def revision_paths(repo: git.Repo, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """The bytes of those of ``paths`` (repository-relative) that are files of ``rev``, read from git objects.
+
+    A symbolic link is followed once, to a file of the same revision; one leading out of the
+    repository, or to anything but a file, is an error (git objects hold only the link's text).
+    """
+    commit = _commit(repo, rev)
+    found = _tree_entries(repo, commit, paths)
+    links = {path: sha for path, (mode, sha) in found.items() if mode == _LINK}
+    if links:
+        texts = read_blobs(repo, sorted(set(links.values())))
+        targets: dict[str, str] = {}
+        for link, sha in links.items():
+            target = texts[sha].decode("utf-8", "surrogateescape")
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+            if target.startswith("/") or joined == ".." or joined.startswith("../"):
+                raise RevisionError(f"{rev}:{link} is a symbolic link out of the repository ({target})")
+            targets[link] = joined
+        linked = _tree_entries(repo, commit, sorted(set(targets.values())))
+        for link, target in targets.items():
+            entry = linked.get(target)
+            if entry is None or entry[0] not in _FILE_MODES:
+                raise RevisionError(f"{rev}:{link} is a symbolic link to {target}, which is not a file of {rev}")
+            found[link] = entry
+    files = {path: sha for path, (mode, sha) in found.items() if mode in _FILE_MODES}
+    contents = read_blobs(repo, sorted(set(files.values()))) if files else {}
+    return {path: contents[sha] for path, sha in files.items()}
+
+
+_LINK = "120000"
+_FILE_MODES = ("100644", "100755")
+
+
+def _tree_entries(repo: git.Repo, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """path -> (mode, object id) of those of ``paths`` present in ``commit`` (one `git ls-tree`)."""
+    if not paths:
+        return {}
+    out = _git(repo, ["ls-tree", "-z", "--full-tree", commit, "--", *paths], literal_paths=True)
+    entries: dict[str, tuple[str, str]] = {}
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _tab, path = entry.partition("\t")
+        if path in paths:
+            mode, _kind, sha = meta.split(" ")
+            entries[path] = (mode, sha)
+    return entries
+
+
+def _git(repo: git.Repo, args: list[str], stdin: bytes | None = None, *, literal_paths: bool = False) -> bytes:
+    options = ["--literal-pathspecs"] if literal_paths else []  # a folder named `*` is not a pattern
+    done = subprocess.run(
+        ["git", f"--git-dir={repo.git_dir}", *options, *args], input=stdin, capture_output=True, check=False
+    )
     if done.returncode != 0:
         raise RevisionError(f"git {args[0]} failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout

@@ -8,24 +8,40 @@ worked out from the summaries (`pomgate.kube.context.affected_files`), and each 
 translated for those files only, with the objects they depend on. When that would not pay (an
 IngressClass changed, or most files are affected) both sides are analysed in full. Both ways give
 the same diff (tested on random changes).
+
+The configuration both sides are judged by comes from the base revision (`diff_configuration`):
+the pull request under review cannot switch its own gate off. What its version of the file would
+loosen is reported as the risk ``config_changed``.
 """
 
 from __future__ import annotations
 
 import copy
 import gc
-from collections.abc import Iterable, Sequence
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pomgate.collector import collector_paused
-from pomgate.config import Config
-from pomgate.diff.compare import DiffResult, compare
+from pomgate.config import (
+    Config,
+    ConfigError,
+    config_candidates,
+    find_config,
+    is_config_file,
+    load_config,
+    parse_config,
+)
+from pomgate.diff.compare import DiffResult, compare, config_risk
 from pomgate.diff.gitread import (
+    RevisionError,
     changed_listing,
     read_blobs,
     repository_prefixes,
     revision_listing,
+    revision_paths,
     worktree_files,
     worktree_listing,
 )
@@ -45,6 +61,75 @@ if TYPE_CHECKING:
 #: A file of a revision: (repository-relative path, git blob id).
 FileKey = tuple[str, str]
 Scanned = tuple[list[ManifestObject], list[Finding]]
+
+
+@dataclass
+class DiffConfiguration:
+    """The configuration a diff is judged by, and the repository's own configuration on both sides."""
+
+    used: Config  # both sides are analysed under it: the base revision's, or the one given by --config
+    base: Config  # found in the base revision (empty when none)
+    head: Config | None  # found in the head revision or working tree; None when it is not usable
+    head_problem: str | None = None  # why the head's configuration is not usable
+
+
+def revision_config(repo: git.Repo, rev: str, folder: str) -> Config:
+    """The configuration `find_config` would find from ``folder`` (repository-relative), read from ``rev``.
+
+    ``Config.path`` is ``rev:path``, so messages say which revision the file came from.
+    """
+    candidates = config_candidates(folder)
+    files = revision_paths(repo, rev, candidates)
+    for path in candidates:
+        content = files.get(path)
+        if content is None:
+            continue
+        source = f"{rev}:{path}"
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"{source}: cannot read configuration: {err}") from err
+        if is_config_file(path, text):
+            return parse_config(text, source, pyproject=posixpath.basename(path) == "pyproject.toml")
+    return Config()
+
+
+def diff_configuration(
+    repo: git.Repo, base: str, head: str | None, explicit: Path | None = None, start: Path | None = None
+) -> DiffConfiguration:
+    """The base revision's configuration (or ``explicit``, the user's own choice) and the head's, to compare.
+
+    Both are found as `find_config` finds one from ``start`` (default: the current directory):
+    the base's in git objects, the head's in the head revision or, without one, the working tree.
+    An unusable base configuration is a `ConfigError` (unless ``explicit`` is given); an unusable
+    head's is kept as ``head_problem``, reported as a risk.
+    """
+    root = Path(str(repo.working_tree_dir)).resolve()
+    here = (start or Path.cwd()).resolve()
+    try:
+        folder = here.relative_to(root).as_posix()
+    except ValueError:
+        folder = ""
+    folder = "" if folder == "." else folder
+    if explicit is not None:
+        used = load_config(explicit)
+        try:
+            base_config = revision_config(repo, base, folder)
+        except (ConfigError, RevisionError):
+            return DiffConfiguration(used, Config(), None)  # nothing usable to compare the head's with
+    else:
+        used = base_config = revision_config(repo, base, folder)
+    try:
+        if head is None:
+            found = find_config(here)
+            head_config = load_config(found)
+            if found is not None and found.is_relative_to(root):
+                head_config.path = found.relative_to(root).as_posix()  # as the base's, from the repository root
+        else:
+            head_config = revision_config(repo, head, folder)
+    except (ConfigError, RevisionError) as err:
+        return DiffConfiguration(used, base_config, None, str(err))
+    return DiffConfiguration(used, base_config, head_config)
 
 
 @dataclass
@@ -168,11 +253,18 @@ def diff_revisions(
     config: Config | None = None,
     cache: ScanCache | None = None,
     incremental: bool = True,
+    configuration: DiffConfiguration | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> tuple[DiffResult, BlobScans]:
     """Compare revision ``base`` with ``head`` (the working tree when None) under ``paths``.
 
+    Both sides are analysed under ``configuration.used`` (else ``config``); a change of the
+    repository's own configuration that loosens it becomes the risk ``config_changed``.
     ``incremental=False`` analyses both sides in full (the reference the focused way is tested against).
+    Files for which ``skip`` is true (the inputs of builds) are left out on both sides.
     """
+    if configuration is not None:
+        config = configuration.used
     prefixes = repository_prefixes(repo, paths)
     scans = BlobScans(default_namespace, cache, repo)
     base_files = revision_listing(repo, base, prefixes)
@@ -187,6 +279,9 @@ def diff_revisions(
             head_files = [(source.path, source.blob) for source in worktree]
     else:
         head_files = changed_listing(repo, base_files, base, head, prefixes)
+    if skip is not None:
+        base_files = [entry for entry in base_files if not skip(entry[0])]
+        head_files = [entry for entry in head_files if not skip(entry[0])]
     with collector_paused():
         scans.summarize([*base_files, *head_files])
     focus = None
@@ -207,4 +302,10 @@ def diff_revisions(
         needed = select_files([(path, scans.summaries[(path, blob)]) for path, blob in union], focus)
     base_analysis = analyze_side(base_files, scans, options, config, focus, needed)
     head_analysis = analyze_side(head_files, scans, options, config, focus, needed)
-    return compare(base_analysis, head_analysis), scans
+    extra = []
+    if configuration is not None:
+        paths_seen = sorted({path for path, _blob in (*base_files, *head_files)})
+        risk = config_risk(configuration.base, configuration.head, configuration.head_problem, paths_seen)
+        extra = [risk] if risk is not None else []
+    owners = config.hosts if config is not None else {}
+    return compare(base_analysis, head_analysis, host_owners=owners, extra_risks=extra), scans

@@ -120,10 +120,20 @@ def select_indices(summaries: list[ObjectSummary], paths: list[str], focus: set[
         summary = summaries[index]
         hosts.update(summary.hosts)
         issuers.update(key for key in summary.provides if key[0] in ("Issuer", "ClusterIssuer"))
+    exact, domains = _patterns(host.lower() for host in hosts)
+    above = {parent for name in (*exact, *domains) for parent in _parents(name)}
     pulled: set[int] = set(roots)
     chosen: set[int] = set()
     for index, summary in enumerate(summaries):
-        if (hosts and not hosts.isdisjoint(summary.hosts)) or (issuers and not issuers.isdisjoint(summary.needs)):
+        shares_host = (
+            summary.is_ingress
+            and bool(hosts)
+            and (
+                not hosts.isdisjoint(summary.hosts)
+                or any(_overlaps(host.lower(), summary.catch_all, exact, domains, above) for host in summary.hosts)
+            )
+        )
+        if shares_host or (issuers and not issuers.isdisjoint(summary.needs)):
             pulled.add(index)
         elif summary.always:
             chosen.add(index)
@@ -244,20 +254,32 @@ def host_closure(files: Iterable[FileSummaries], start: set[str]) -> set[str] | 
                 else:
                     exact.add(host)
         above = {parent for name in (*exact, *domains) for parent in _parents(name)}
-        new_paths = set()
-        for path, hosts, catch_all in ingresses:
-            if path in result:
-                continue
-            for host in hosts:
-                if not host:
-                    overlaps = catch_all  # routes every host
-                elif host.startswith("*."):
-                    domain = host[2:]
-                    overlaps = domain in domains or domain in above or any(p in domains for p in _parents(domain))
-                else:
-                    overlaps = host in exact or (bool(domains) and any(p in domains for p in _parents(host)))
-                if overlaps:
-                    new_paths.add(path)
-                    break
+        new_paths = {
+            path
+            for path, hosts, catch_all in ingresses
+            if path not in result and any(_overlaps(host, catch_all, exact, domains, above) for host in hosts)
+        }
         result |= new_paths
     return result
+
+
+def _patterns(hosts: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The exact hosts and the domains ``d`` of the wildcards ``*.d`` among ``hosts``."""
+    exact: set[str] = set()
+    domains: set[str] = set()
+    for host in hosts:
+        if host.startswith("*."):
+            domains.add(host[2:])
+        elif host and "*" not in host:
+            exact.add(host)
+    return exact, domains
+
+
+def _overlaps(host: str, catch_all: bool, exact: set[str], domains: set[str], above: set[str]) -> bool:
+    """Whether some request host matches both ``host`` and one of the patterns (``above``: their parents)."""
+    if not host:
+        return catch_all  # routes every host
+    if host.startswith("*."):
+        domain = host[2:]
+        return domain in domains or domain in above or any(p in domains for p in _parents(domain))
+    return host in exact or (bool(domains) and any(p in domains for p in _parents(host)))

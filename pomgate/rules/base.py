@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from pomgate.findings import Finding, ObjectRef, Severity
@@ -18,11 +18,13 @@ from pomgate.translation.route import TranslationResult
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule check may look at: the typed inventory and the translation result."""
+    """What a rule check may look at: the typed inventory, the translation result and the host owners map."""
 
     inventory: Inventory
     translation: TranslationResult
     options: TranslateOptions
+    #: the configuration's ``hosts:`` (host pattern -> namespaces allowed to serve it)
+    host_owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def ingresses_by_ref(self) -> dict[ObjectRef, Typed[Ingress]]:

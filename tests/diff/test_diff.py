@@ -208,3 +208,201 @@ def test_the_working_tree_from_git_index_matches_the_walk(repo: Path) -> None:
     (k8s / "link.yaml").symlink_to(k8s / "wiki.yaml")
     git(repo, "add", "k8s/link.yaml")
     assert worktree_listing(git_repo, [""]) is None  # symlinks: the walker's rules apply
+
+
+# ---------------------------------------------------------------- the gate is the base revision's
+
+
+def commit_all(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "-c", "user.email=ci@example.com", "-c", "user.name=CI", "commit", "-q", "-m", message)
+
+
+def team_ingress(name: str, namespace: str, host: str, path: str = "/", extra: dict[str, str] | None = None) -> str:
+    return ingress(
+        name=name, namespace=namespace, annotations={**USERS, **(extra or {})}, rules=simple_rule(host=host, path=path)
+    )
+
+
+def gated_repository(root: Path, config: str) -> Path:
+    """Base: `.pomgate.yaml` with ``config`` and team-a's wiki Ingress on app.example.com."""
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    k8s = root / "k8s"
+    k8s.mkdir()
+    (root / ".pomgate.yaml").write_text(config)
+    (k8s / "wiki.yaml").write_text(
+        service(namespace="team-a") + "---\n" + team_ingress("wiki", "team-a", "app.example.com")
+    )
+    commit_all(root, "base")
+    return root
+
+
+@pytest.fixture
+def gated(tmp_path: Path) -> Path:
+    """The base configuration fails on errors and lets only team-a serve app.example.com."""
+    return gated_repository(tmp_path / "gated", "fail-on: error\nhosts:\n  app.example.com: [team-a]\n")
+
+
+def risks_of(done: subprocess.CompletedProcess[str]) -> dict[str, list[str]]:
+    report = json.loads(done.stdout)
+    found: dict[str, list[str]] = {}
+    for risk in report["risks"]:
+        found.setdefault(risk["kind"], []).append(risk["detail"])
+    return found
+
+
+def test_the_pull_request_cannot_switch_its_gate_off_through_the_configuration(tmp_path: Path) -> None:
+    """Reproduction: a public route plus `ingress-class: not-pomerium` in the PR's config gave 0 risks, exit 0."""
+    gated = gated_repository(tmp_path / "repro", "fail-on: error\n")
+    public = {f"{P}/allow_public_unauthenticated_access": "true"}
+    (gated / "k8s" / "wiki.yaml").write_text(
+        service(namespace="team-a")
+        + "---\n"
+        + ingress(name="wiki", namespace="team-a", annotations=public, rules=simple_rule(host="app.example.com"))
+    )
+    bad_policy = {f"{P}/policy": "allow: {maybe: []}"}
+    (gated / "k8s" / "docs.yaml").write_text(
+        ingress(name="docs", namespace="team-a", annotations=bad_policy, rules=simple_rule(host="docs.example.com"))
+    )
+    (gated / ".pomgate.yaml").write_text("fail-on: never\ningress-class: not-pomerium\nignore: [policy, access]\n")
+    commit_all(gated, "pull request")
+    for head in (["--head", "HEAD"], []):  # a commit, and the working tree
+        done = run_diff(gated, "--base", "HEAD~1", *head, "--format", "json")
+        assert done.returncode == 1, done.stdout + done.stderr  # the base's fail-on and rules still apply
+        report = json.loads(done.stdout)
+        assert "policy/invalid" in {f["rule"] for f in report["findings"]["introduced"]}
+        risks = risks_of(done)
+        assert "became_public" in risks  # the route is still judged as the controller's
+        (change,) = risks["config_changed"]
+        where = "HEAD:.pomgate.yaml" if head else ".pomgate.yaml"
+        assert change.startswith(f"the change to {where} would loosen the checks: stops reporting")
+        assert "policy/invalid" in change and "access/public-route" in change
+        assert "changes ingress-class from 'pomerium' to 'not-pomerium'" in change
+        assert "raises fail-on from 'error' to 'never'" in change
+        config_risk = next(r for r in report["risks"] if r["kind"] == "config_changed")
+        assert config_risk["route"] == ""  # (a string, as the contract has it: empty when not about one route)
+
+
+def test_config_changed_is_in_every_diff_format(gated: Path) -> None:
+    (gated / ".pomgate.yaml").write_text("fail-on: error\nhosts:\n  app.example.com: [team-a, team-b]\n")
+    commit_all(gated, "share the host")
+    text = run_diff(gated, "--base", "HEAD~1", "--head", "HEAD", "--format", "text")
+    assert "! config_changed" in text.stdout and "lets namespace(s) team-b serve 'app.example.com'" in text.stdout
+    assert "1 risk(s)" in text.stdout
+    markdown = run_diff(gated, "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown")
+    assert "#### Risks" in markdown.stdout and "team-b serve" in markdown.stdout
+    assert "| Risks | 1 |" in markdown.stdout
+    as_json = run_diff(gated, "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
+    assert list(risks_of(as_json)) == ["config_changed"] and json.loads(as_json.stdout)["summary"]["risks"] == 1
+    from pomgate.diff.markdown import markdown_from_json
+    from pomgate.diff.publish import load_diff_json
+
+    artifact = gated / "pomgate.json"  # the workflow_run pattern: the comment is built from the JSON artifact
+    artifact.write_text(as_json.stdout)
+    assert "team-b serve" in markdown_from_json(load_diff_json(str(artifact)))
+
+
+def test_a_route_on_a_host_owned_by_another_namespace_is_a_risk_and_an_error(gated: Path) -> None:
+    """The PR adds team-b's route on team-a's host, allows itself in its config and suppresses the finding."""
+    (gated / "k8s" / "grab.yaml").write_text(
+        service(namespace="team-b")
+        + "---\n"
+        + team_ingress(
+            "grab",
+            "team-b",
+            "app.example.com",
+            "/admin",
+            {"pomgate.io/ignore": "routing/cross-namespace-host: mine now"},
+        )
+    )
+    (gated / ".pomgate.yaml").write_text("fail-on: error\nhosts:\n  app.example.com: [team-a, team-b]\n")
+    commit_all(gated, "take the host")
+    done = run_diff(gated, "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    risks = risks_of(done)
+    (violation,) = risks["host_not_allowed"]
+    assert "Ingress team-b/grab serves app.example.com from namespace team-b" in violation
+    assert "reserves it for namespace(s) team-a" in violation
+    assert "team-b serve 'app.example.com'" in risks["config_changed"][0]
+    (suppression,) = risks["suppression_added"]
+    assert "Ingress team-b/grab adds pomgate.io/ignore 'routing/cross-namespace-host: mine now'" in suppression
+    introduced = json.loads(done.stdout)["findings"]["introduced"]
+    errors = [f for f in introduced if f["rule"] == "routing/cross-namespace-host"]
+    assert [(f["severity"], f["object"]["name"]) for f in errors] == [("error", "grab")]
+
+
+def test_a_new_suppression_is_a_risk(repo: Path) -> None:
+    """Reproduction: a PR could hide its own new error behind a `pomgate.io/ignore` annotation, unseen."""
+    (repo / "k8s" / "db3.yaml").write_text(
+        tcp("db3", "db.example.com", 6380).replace(
+            "  annotations:\n", '  annotations:\n    pomgate.io/ignore: "routing/duplicate-tcp-host: trust me"\n', 1
+        )
+    )
+    done = run_diff(repo, "--base", "HEAD", "--format", "json", "k8s/")
+    introduced = json.loads(done.stdout)["findings"]["introduced"]
+    assert not [f for f in introduced if f["object"] and f["object"]["name"] == "db3"]  # hidden, as asked
+    (suppression,) = risks_of(done)["suppression_added"]
+    assert suppression.startswith("Ingress default/db3 adds pomgate.io/ignore 'routing/duplicate-tcp-host: trust me'")
+    commit_all(repo, "suppressed")
+    db3 = repo / "k8s" / "db3.yaml"
+    db3.write_text(db3.read_text().replace("trust me", "shared bastion, see OPS-1"))  # a reworded reason
+    assert "suppression_added" not in risks_of(run_diff(repo, "--base", "HEAD", "--format", "json", "k8s/"))
+
+
+def test_an_explicit_config_is_used_as_given(gated: Path, tmp_path: Path) -> None:
+    (gated / "k8s" / "grab.yaml").write_text(team_ingress("grab", "team-b", "app.example.com", "/admin"))
+    commit_all(gated, "take the host")
+    trusted = tmp_path / "trusted.yaml"
+    trusted.write_text("ignore: [routing, reference]\n")
+    done = run_diff(gated, "--base", "HEAD~1", "--head", "HEAD", "--format", "json", "--config", str(trusted))
+    assert done.returncode == 0, done.stdout + done.stderr  # the user's own file: hosts unmapped, routing ignored
+    assert "host_not_allowed" not in risks_of(done)
+    assert run_diff(gated, "--base", "HEAD~1", "--head", "HEAD", "--format", "json").returncode == 1
+
+
+def test_the_configuration_is_found_from_the_current_folder_in_the_base(gated: Path) -> None:
+    """As `find_config`: nearest first from the current folder; a pyproject.toml counts with [tool.pomgate] only."""
+    from pomgate.diff.run import diff_configuration, revision_config
+
+    k8s = gated / "k8s"
+    (k8s / "pyproject.toml").write_text("[project]\nname = 'not-pomgate'\n")
+    (k8s / "team").mkdir()
+    (k8s / "team" / "pyproject.toml").write_text('[tool.pomgate]\nhosts = {"app.example.com" = ["team-c"]}\n')
+    commit_all(gated, "more configuration")
+    git_repo = open_repository(str(gated))
+    assert revision_config(git_repo, "HEAD", "k8s").path == "HEAD:.pomgate.yaml"
+    nested = revision_config(git_repo, "HEAD", "k8s/team")
+    assert nested.path == "HEAD:k8s/team/pyproject.toml" and nested.hosts == {"app.example.com": ("team-c",)}
+    assert revision_config(git_repo, "HEAD~1", "k8s/team").path == "HEAD~1:.pomgate.yaml"
+    (k8s / "team" / "pyproject.toml").unlink()  # removed in the working tree: the head falls back to the root's
+    configuration = diff_configuration(git_repo, "HEAD", None, start=k8s / "team")
+    assert configuration.used.path == "HEAD:k8s/team/pyproject.toml"
+    assert configuration.head is not None and configuration.head.path == ".pomgate.yaml"
+
+
+def test_a_symlinked_configuration_in_the_base_is_followed_inside_the_repository_only(gated: Path) -> None:
+    from pomgate.config import ConfigError
+    from pomgate.diff.gitread import RevisionError
+    from pomgate.diff.run import revision_config
+
+    (gated / "k8s" / ".pomgate.yaml").symlink_to("../.pomgate.yaml")
+    (gated / "k8s" / "sub").mkdir()
+    (gated / "k8s" / "sub" / ".pomgate.yaml").symlink_to("/etc/hostname")
+    commit_all(gated, "links")
+    git_repo = open_repository(str(gated))
+    assert revision_config(git_repo, "HEAD", "k8s").hosts == {"app.example.com": ("team-a",)}
+    with pytest.raises((RevisionError, ConfigError), match="symbolic link out of the repository"):
+        revision_config(git_repo, "HEAD", "k8s/sub")
+
+
+def test_an_unusable_configuration_in_the_head_is_a_risk_and_in_the_base_a_usage_error(gated: Path) -> None:
+    (gated / ".pomgate.yaml").write_text("hosts: {App.example.com: [team-a]}\n")
+    commit_all(gated, "break it")
+    done = run_diff(gated, "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    (problem,) = risks_of(done)["config_changed"]
+    assert "unusable" in problem and "'App.example.com' is not a host name" in problem
+    broken_base = run_diff(gated, "--base", "HEAD", "--format", "json")
+    assert broken_base.returncode == 2
+    assert "pomgate: error: HEAD:.pomgate.yaml: hosts: 'App.example.com' is not a host name" in broken_base.stderr

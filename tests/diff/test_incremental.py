@@ -99,3 +99,56 @@ def test_same_diff_after_random_changes_to_a_bench_corpus(tmp_path: Path) -> Non
             git_repo, "HEAD", [""]
         )
     assert changed_rounds >= 5
+
+
+def test_same_diff_with_host_owners_and_cross_namespace_hosts(tmp_path: Path) -> None:
+    """Host overlaps across namespaces and `hosts:` violations: the focused analysis sees whole host groups."""
+    from pomgate.diff.run import diff_configuration
+    from tests.helpers import ingress, service, simple_rule
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "ci@example.com")
+    git(root, "config", "user.name", "CI")
+    (root / ".pomgate.yaml").write_text("hosts:\n  '*.owned.example.com': [team-0]\n  app.example.com: [team-1]\n")
+    for index in range(24):
+        namespace = f"team-{index % 4}"
+        host = f"svc{index}.example.com" if index % 6 else f"svc{index}.owned.example.com"
+        (root / f"ingress{index}.yaml").write_text(
+            service(namespace=namespace)
+            + "---\n"
+            + ingress(name=f"i{index}", namespace=namespace, rules=simple_rule(host=host))
+        )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    changes = [
+        ("ingress3.yaml", "svc3.example.com", "svc5.example.com"),  # another namespace's host
+        ("ingress9.yaml", "svc9.example.com", "x.owned.example.com"),  # a host team-0 owns
+        ("ingress10.yaml", "svc10.example.com", "app.example.com"),  # team-2 on team-1's host
+        ("ingress7.yaml", "svc7.example.com", '"*.example.com"'),  # a wildcard over everyone's hosts (last: all)
+    ]
+    git_repo = open_repository(str(root))
+    for path, old, new in changes:
+        target = root / path
+        target.write_text(target.read_text().replace(f"host: {old}", f"host: {new}"))
+        configuration = diff_configuration(git_repo, "HEAD", None, start=root)
+        options = TranslateOptions()
+        fast, _ = diff_revisions(git_repo, "HEAD", None, [str(root)], options, configuration=configuration)
+        full, _ = diff_revisions(
+            git_repo, "HEAD", None, [str(root)], options, configuration=configuration, incremental=False
+        )
+        assert diff_json(fast) == diff_json(full), path
+    report = diff_json(fast)
+    rules = {(f["rule"], f["severity"], f["object"]["name"]) for f in report["findings"]["introduced"]}
+    assert {
+        ("routing/cross-namespace-host", "warning", "i3"),
+        ("routing/cross-namespace-host", "warning", "i5"),
+        ("routing/cross-namespace-host", "warning", "i7"),
+        ("routing/cross-namespace-host", "error", "i9"),
+        ("routing/cross-namespace-host", "error", "i10"),
+    } <= rules
+    assert sorted(r["detail"].split(" serves ")[0] for r in report["risks"] if r["kind"] == "host_not_allowed") == [
+        "Ingress team-1/i9",
+        "Ingress team-2/i10",
+    ]
