@@ -1,0 +1,107 @@
+"""What `render`, `check`, `explain` and `hook` share: configuration, the scan cache, one analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pomgate.cli.options import error, fail, warn
+
+if TYPE_CHECKING:
+    from pomgate.config import Config
+    from pomgate.environments.run import Deployment
+    from pomgate.pipeline import Analysis
+    from pomgate.scanning.cache import ScanCache
+    from pomgate.translation.options import TranslateOptions
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """The command-line settings of an analysis (None: the configuration file's, else the default)."""
+
+    config_path: str | None = None
+    prefix: str | None = None
+    namespace: str | None = None
+    controller_name: str | None = None
+    ingress_class: str | None = None
+    no_cache: bool = False
+    cache_dir: str | None = None
+    no_build: bool = False
+
+
+def load_configuration(config_path: str | None) -> Config:
+    """``--config``, else the nearest configuration file; a usage error (exit 2) when it cannot be used."""
+    from pathlib import Path
+
+    from pomgate.config import ConfigError, find_config, load_config
+
+    try:
+        if config_path is not None and not Path(config_path).is_file():
+            raise ConfigError(f"{config_path}: no such configuration file")
+        return load_config(Path(config_path) if config_path else find_config())
+    except ConfigError as err:
+        fail(str(err))
+
+
+def translate_options(config: Config, settings: AnalysisSettings) -> TranslateOptions:
+    """The translator's options: command line over configuration file over defaults."""
+    from pomgate.translation.options import TranslateOptions
+
+    return TranslateOptions(
+        prefix=config.setting("prefix", settings.prefix, "ingress.pomerium.io").rstrip("/"),
+        controller_name=config.setting("controller-name", settings.controller_name, "pomerium.io/ingress-controller"),
+        assumed_ingress_class=config.setting("ingress-class", settings.ingress_class, "pomerium") or None,
+    )
+
+
+def open_scan_cache(no_cache: bool, cache_dir: str | None) -> ScanCache | None:
+    """The scan cache for this run, or None (``--no-cache``, or a folder/pack that is not trusted: warned)."""
+    from pathlib import Path
+
+    from pomgate.scanning.cache import open_cache
+
+    if no_cache:
+        return None
+    cache, problem = open_cache(Path(cache_dir) if cache_dir else None)
+    if problem:
+        warn(problem)
+    return cache
+
+
+def analyze(
+    paths: list[str], settings: AnalysisSettings, *, focus: list[str] | None = None
+) -> tuple[Deployment, Config]:
+    """Load the configuration, then read ``paths`` as deployed and translate; exit 2 on a usage error.
+
+    Kustomize roots and Helm charts are built and Argo CD / Flux applications define environments,
+    unless ``--no-build`` or the configuration's ``build: false``.
+    """
+    from pomgate.environments.run import analyze_deployed
+
+    config = load_configuration(settings.config_path)
+    deployment = analyze_deployed(
+        paths,
+        translate_options(config, settings),
+        default_namespace=config.setting("namespace", settings.namespace, "default"),
+        config=config,
+        cache=open_scan_cache(settings.no_cache, settings.cache_dir),
+        focus=focus,
+        build=config.build and not settings.no_build,
+    )
+    missing = [f for f in deployment.findings if f.rule == "input/not-found"]
+    if missing:
+        for finding in missing[:-1]:
+            error(finding.message)
+        fail(missing[-1].message)
+    return deployment, config
+
+
+def environment_analysis(deployment: Deployment, name: str | None) -> Analysis:
+    """The analysis to report: environment ``name`` (a usage error when there is none), else all of them."""
+    if name is None:
+        return deployment.combined()
+    chosen = deployment.only(name)
+    if chosen is None:
+        names = ", ".join(item.environment.name for item in deployment.environments)
+        fail(f"no environment {name!r}; the input has: {names}")
+    return chosen
