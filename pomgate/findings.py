@@ -94,5 +94,12 @@ class Finding:
         out["docs"] = docs_anchor(self.rule)
         return out
 
+    @property
+    def text(self) -> str:
+        """The message, and the environments it holds in when the input has builds (for one-line formats)."""
+        if not self.environments:
+            return self.message
+        return f"{self.message} [environments: {', '.join(self.environments)}]"
+
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path or "", self.line or 0, -self.severity.rank, self.rule, self.message)

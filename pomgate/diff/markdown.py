@@ -45,9 +45,20 @@ class Links:
 
 
 def _route_label(route: dict[str, Any]) -> str:
-    """`https://host prefix /x`, unescaped (wrap it for its destination)."""
+    """`[environment] https://host prefix /x`, unescaped (wrap it for its destination)."""
     match = next((f" {kind} {route[kind]}" for kind in ("path", "prefix", "regex") if route.get(kind)), "")
-    return f"{route.get('from', '')}{match}"
+    return f"{_environment(route)}{route.get('from', '')}{match}"
+
+
+def _environment(item: dict[str, Any]) -> str:
+    """``[name] `` for an item of one environment (a repository with builds), else nothing; unescaped."""
+    name = item.get("environment")
+    names = item.get("environments")
+    if isinstance(name, str) and name:
+        return f"[{name}] "
+    if isinstance(names, list) and names:
+        return f"[{', '.join(map(str, names))}] "
+    return ""
 
 
 def _ingress_name(route: dict[str, Any]) -> str:
@@ -70,9 +81,11 @@ def _where(finding: dict[str, Any], links: Links | None) -> str:
     if not path:
         return ""
     text = f"{path}:{line}" if line else str(path)
-    if links is None:
-        return code_span(text)
-    return link(text, links.to(str(path), line if isinstance(line, int) else None))
+    shown = (
+        code_span(text) if links is None else link(text, links.to(str(path), line if isinstance(line, int) else None))
+    )
+    names = _environment(finding)
+    return f"{shown} {markdown_text(names.strip())}" if names else shown
 
 
 def summary_section(document: dict[str, Any], title: str) -> str:
@@ -99,7 +112,10 @@ def risks_section(document: dict[str, Any]) -> str | None:
     if not risks:
         return None
     rows = [
-        [RISK_TITLES.get(r.get("kind", ""), markdown_text(str(r.get("kind")))), markdown_text(r.get("detail", ""))]
+        [
+            RISK_TITLES.get(r.get("kind", ""), markdown_text(str(r.get("kind")))),
+            markdown_text(_environment(r) + str(r.get("detail", ""))),
+        ]
         for r in risks
     ]
     return "#### Risks\n\n" + table(["Risk", "Detail"], rows)

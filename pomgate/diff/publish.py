@@ -146,6 +146,7 @@ class RiskDocument(_Schema):
     kind: str
     route: str
     detail: str
+    environment: str = ""
 
 
 class ObjectName(_Schema):
@@ -164,6 +165,7 @@ class FindingDocument(_Schema):
     object: ObjectName | None = None
     hint: str | None = None
     docs: str | None = None
+    environments: list[str] = []
 
 
 class FindingChanges(_Schema):

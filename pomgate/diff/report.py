@@ -41,7 +41,13 @@ def _value(value: Any) -> str:
 def _finding_line(finding: Finding) -> str:
     where = f"{finding.path}:{finding.line}" if finding.path and finding.line else finding.path or "-"
     obj = f" ({finding.obj})" if finding.obj else ""
-    return f"{where}: {finding.severity}: {finding.message}{obj} [{finding.rule}]"
+    return f"{where}: {finding.severity}: {finding.text}{obj} [{finding.rule}]"
+
+
+def _in(result: DiffResult, item: object) -> str:
+    """``[environment] `` for an item of one environment's build, else nothing."""
+    name = result.label(item)
+    return f"[{name}] " if name else ""
 
 
 def text_lines(result: DiffResult, label: str) -> list[tuple[str, str]]:
@@ -49,17 +55,17 @@ def text_lines(result: DiffResult, label: str) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = [(headline(result, label), "bold")]
     if result.risks:
         lines += [("", ""), ("Risks", "bold red")]
-        lines += [(f"  ! {risk.kind:<22} {risk.detail}", "red") for risk in result.risks]
+        lines += [(f"  ! {risk.kind:<22} {_in(result, risk)}{risk.detail}", "red") for risk in result.risks]
     if result.added:
         lines += [("", ""), ("Added routes", "bold")]
-        lines += [(f"  + {route_line(route)}", "green") for route in result.added]
+        lines += [(f"  + {_in(result, route)}{route_line(route)}", "green") for route in result.added]
     if result.removed:
         lines += [("", ""), ("Removed routes", "bold")]
-        lines += [(f"  - {route_line(route)}", "red") for route in result.removed]
+        lines += [(f"  - {_in(result, route)}{route_line(route)}", "red") for route in result.removed]
     if result.changed:
         lines += [("", ""), ("Changed routes", "bold")]
         for change in result.changed:
-            lines.append((f"  ~ {route_line(change.after)}", "yellow"))
+            lines.append((f"  ~ {_in(result, change)}{route_line(change.after)}", "yellow"))
             for name in change.fields:
                 old = _value(change.old[name]) if name in change.old else "(unset)"
                 new = _value(change.new[name]) if name in change.new else "(unset)"

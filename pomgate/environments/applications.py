@@ -23,6 +23,8 @@ ARGO_GROUP = "argoproj.io/"
 FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io/"
 FLUX_HELM_GROUP = "helm.toolkit.fluxcd.io/"
 FLUX_SOURCE_GROUP = "source.toolkit.fluxcd.io/"
+#: API groups of objects that may deploy something from a repository.
+APPLICATION_GROUPS = (ARGO_GROUP, FLUX_KUSTOMIZE_GROUP, FLUX_HELM_GROUP)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Application:
     values_files: tuple[str, ...] = ()  # relative to the chart folder, as Argo CD and Flux read them
     values: str = ""
     recurse: bool = True  # a plain folder: its subfolders too
+    confirmed: bool = False  # the source's URL matched one of the repository's remotes (not just assumed)
 
 
 def normalize_url(url: str) -> str:
@@ -99,16 +102,24 @@ class _Reader:
         """Whether a repository URL is this repository (any URL when it has no remote to compare with)."""
         return url is not None and (not self.remotes or normalize_url(url) in self.remotes)
 
+    def confirmed(self, url: str | None) -> bool:
+        """Whether ``url`` matched one of the repository's remotes (rather than being assumed to be it)."""
+        return url is not None and normalize_url(url) in self.remotes
+
     def argo_source(self, obj: ManifestObject, name: str, source: Any, destination: Any) -> None:
         if not isinstance(source, dict):
             return
         url = _text(source.get("repoURL"))
-        if source.get("chart") or not self.ours(url):
-            self.elsewhere(obj, f"{source.get('chart') or url or 'an unnamed source'}")
+        if source.get("chart"):
+            self.elsewhere(obj, f"the chart {source.get('chart')} from {url or 'an unnamed repository'}")
+            return
+        if not self.ours(url):
+            self.elsewhere(obj, f"{url or 'an unnamed source'}")
             return
         path = _path(source.get("path"))
         if path is None:
-            self.elsewhere(obj, f"path {source.get('path')!r}")
+            shown = "no path" if source.get("path") is None else f"the path {source.get('path')!r}"
+            self.elsewhere(obj, shown)
             return
         namespace = _text(_mapping(destination, "namespace"))
         kustomize: dict[str, Any] = source["kustomize"] if isinstance(source.get("kustomize"), dict) else {}
@@ -132,6 +143,7 @@ class _Reader:
                 tuple(f for f in files if isinstance(f, str)) if isinstance(files, list) else (),
                 values,
                 recurse=directory.get("recurse") is True,
+                confirmed=self.confirmed(url),
             )
         )
 
@@ -174,9 +186,14 @@ class _Reader:
         return [
             folder
             for folder in self.folders
-            if any(fnmatch.fnmatchcase(folder, pattern) for pattern in wanted)
-            and not any(fnmatch.fnmatchcase(folder, pattern) for pattern in excluded)
+            if any(path_match(folder, pattern) for pattern in wanted)
+            and not any(path_match(folder, pattern) for pattern in excluded)
         ]
+
+    def flux_confirmed(self, obj: ManifestObject, reference: Any) -> bool:
+        """Whether a Flux git source's URL matched one of the repository's remotes."""
+        namespace = _text(_mapping(reference, "namespace")) or obj.namespace
+        return self.confirmed(self.git_sources.get((namespace, str(_mapping(reference, "name")))))
 
     def flux_source_url(self, obj: ManifestObject, reference: Any) -> str | None:
         """The URL of a Flux git source (None when it is not a git source of this repository)."""
@@ -210,7 +227,10 @@ class _Reader:
             )
             if value
         )
-        self.applications.append(Application(obj.name, path, obj, namespace or obj.namespace, options))
+        confirmed = self.flux_confirmed(obj, spec.get("sourceRef"))
+        self.applications.append(
+            Application(obj.name, path, obj, namespace or obj.namespace, options, confirmed=confirmed)
+        )
 
     def flux_helm_release(self, obj: ManifestObject) -> None:
         spec = obj.raw.get("spec")
@@ -236,8 +256,15 @@ class _Reader:
                 _text(spec.get("releaseName")) or obj.name,
                 tuple(f for f in files if isinstance(f, str)) if isinstance(files, list) else (),
                 json.dumps(values) if isinstance(values, dict) else "",
+                confirmed=self.flux_confirmed(obj, chart.get("sourceRef")),
             )
         )
+
+
+def path_match(path: str, pattern: str) -> bool:
+    """Go's ``path.Match``, as Argo CD matches directories: ``*`` and ``?`` never cross a ``/``."""
+    parts, wanted = path.split("/"), pattern.strip("/").split("/")
+    return len(parts) == len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted, strict=True))
 
 
 def _normalized(text: str) -> str:

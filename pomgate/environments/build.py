@@ -180,15 +180,19 @@ def _run(environment: Environment, arguments: Sequence[str], sandbox: str) -> Bu
 
 
 #: kubectl logs its error through klog: `E1201 22:45:56.258840  25353 run.go:72] "command failed" err="…"`.
-_KLOG_ERROR = re.compile(r'^[EFW]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err="(?P<message>.*)"$', re.DOTALL)
+_KLOG_ERROR = re.compile(
+    r'^[EFW]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=(?:"(?P<message>.*)"|<\n(?P<block>.*)\n\s*>)$', re.DOTALL
+)
 
 
 def tool_message(raw: bytes, sandbox: str) -> str:
     """The tool's error text with the sandbox's folders taken out (paths read as in the repository)."""
     text = raw.decode("utf-8", "replace").strip()
     logged = _KLOG_ERROR.match(text)
-    if logged:
+    if logged and logged.group("message") is not None:
         text = logged.group("message").replace('\\"', '"')
+    elif logged:
+        text = "\n".join(line.strip() for line in logged.group("block").splitlines())
     for prefix in (
         os.path.join(sandbox, SANDBOX_REPO, ""),
         os.path.join(sandbox, SANDBOX_REPO),

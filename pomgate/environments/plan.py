@@ -107,6 +107,16 @@ class _Planner:
         self.plan.kustomizations[path] = kustomization
         for line, message in kustomization.problems:
             self.problem("build/kustomize-failed", Severity.ERROR, path, line, message)
+        if kustomization.helm_charts_line is not None:
+            self.problem(
+                "build/kustomize-failed",
+                Severity.ERROR,
+                path,
+                kustomization.helm_charts_line,
+                "helmCharts is not inflated: builds never run Helm from kustomize (--enable-helm), so this "
+                "environment is not built; deploy the chart with an Argo CD or Flux application, or render it "
+                "into the repository",
+            )
         return kustomization
 
     def closure(self, folder: str, stack: tuple[str, ...]) -> _Closure:
@@ -120,7 +130,9 @@ class _Planner:
         kustomization = self.load(path)
         inputs: set[str] = {path}
         files: list[str] = [path]
-        buildable = True
+        # A kustomization pomgate already reported (not a mapping, a field of the wrong shape, helmCharts)
+        # is not handed to kustomize too: one finding, not two.
+        buildable = not kustomization.problems and kustomization.helm_charts_line is None
         for reference in [*kustomization.references, *kustomization.plugins]:
             if reference.remote:
                 self.problem(
@@ -128,8 +140,8 @@ class _Planner:
                     Severity.INFO,
                     path,
                     reference.line,
-                    f"{reference.field} names {reference.value!r}, outside this repository: it is not fetched "
-                    "(builds run without network), so this environment is not built",
+                    f"the {reference.field} entry {reference.value!r} is outside this repository: it is not "
+                    "fetched (builds run without network), so this environment is not built",
                 )
                 buildable = False
                 continue
@@ -140,8 +152,8 @@ class _Planner:
                     Severity.ERROR,
                     path,
                     reference.line,
-                    f"{reference.field} names {reference.value!r}, which is outside the repository: "
-                    "builds read nothing outside it, so this environment is not built",
+                    f"the {reference.field} entry {reference.value!r} is outside the repository: builds read "
+                    "nothing outside it, so this environment is not built",
                 )
                 buildable = False
                 continue
@@ -153,8 +165,7 @@ class _Planner:
                         Severity.ERROR,
                         path,
                         reference.line,
-                        f"{reference.field} names {reference.value!r}, which includes this kustomization again "
-                        "(a cycle)",
+                        f"the {reference.field} entry {reference.value!r} includes this kustomization again (a cycle)",
                     )
                     buildable = False
                     continue

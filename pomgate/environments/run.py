@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from pomgate.config import Config
-from pomgate.environments.applications import Application, find_applications
+from pomgate.environments.applications import APPLICATION_GROUPS, Application, find_applications, path_match
 from pomgate.environments.build import BuildCache, BuildResult, build_all
 from pomgate.environments.kustomization import KUSTOMIZATION_FILES, Reference
 from pomgate.environments.plan import PLAIN, Environment, Plan, kustomization_in, plan_builds
 from pomgate.environments.sourcemap import HelmSourceMap, SourceMap
-from pomgate.environments.tree import WorkingTree, inside, repository_root
-from pomgate.findings import Finding, Severity
-from pomgate.pipeline import Analysis, analyze_objects
+from pomgate.environments.tree import Tree, WorkingTree, inside, repository_root
+from pomgate.findings import FieldPath, Finding, ObjectRef, Severity
+from pomgate.pipeline import Analysis, analyze_objects, analyze_paths
 from pomgate.scanning.cache import ScanCache
 from pomgate.scanning.discover import InputFile, discover, git_environment
+from pomgate.scanning.manifest import ManifestObject
 from pomgate.scanning.scan import scan, scan_text
 from pomgate.scanning.source import SourceLines, fill_columns, point_at_tokens
 from pomgate.translation.options import TranslateOptions
+from pomgate.translation.route import TranslationResult
 
 CHART_FILE = "Chart.yaml"
 #: A repository path as the scanner shows it.
@@ -49,6 +51,8 @@ class Deployment:
     findings: list[Finding]
     plan: Plan = field(default_factory=Plan)
     sources: SourceLines = field(default_factory=lambda: SourceLines({}))
+    #: The files (display paths) each environment's build reads, by environment name.
+    inputs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def has_builds(self) -> bool:
@@ -58,6 +62,33 @@ class Deployment:
     def environment(self, name: str) -> EnvironmentAnalysis | None:
         """The environment called ``name``."""
         return next((item for item in self.environments if item.environment.name == name), None)
+
+    def combined(self) -> Analysis:
+        """One analysis for the reporters: every environment's objects, routes and files, the merged findings."""
+        analyses = [item.analysis for item in self.environments]
+        if len(analyses) == 1:
+            return replace(analyses[0], findings=self.findings)
+        translation = TranslationResult(
+            [route for analysis in analyses for route in analysis.translation.routes],
+            [outcome for analysis in analyses for outcome in analysis.translation.outcomes],
+            [],
+        )
+        files = list(dict.fromkeys(name for analysis in analyses for name in analysis.files))
+        objects = [obj for analysis in analyses for obj in analysis.objects]
+        return Analysis(objects, analyses[0].inventory, translation, self.findings, files, self.sources)
+
+    def only(self, name: str) -> Analysis | None:
+        """The analysis of environment ``name``, with its findings and its build's own (None: no such environment)."""
+        item = self.environment(name)
+        if item is None:
+            return None
+        inputs = set(item.analysis.files) | self.inputs.get(name, frozenset())
+        findings = [
+            finding
+            for finding in self.findings
+            if name in finding.environments or (not finding.environments and finding.path in inputs)
+        ]
+        return replace(item.analysis, findings=findings, sources=self.sources)
 
 
 def _build_files(inputs: Sequence[InputFile], root: str) -> tuple[list[str], list[str]]:
@@ -91,6 +122,21 @@ def _relative(fs_path: str, root: str) -> str | None:
     return os.path.relpath(real, root).replace(os.sep, "/")
 
 
+@dataclass
+class _Part:
+    """One environment's objects before analysis, and how to point findings on them at their source."""
+
+    environment: Environment
+    objects: list[ManifestObject]
+    scan_findings: list[Finding]
+    files: list[str]
+    sources: dict[str, bytes | str] = field(default_factory=dict)
+    source_paths: dict[str, str] = field(default_factory=dict)
+    built: str | None = None  # the display name of the build output, for findings to point elsewhere
+    locate: Callable[[ObjectRef, FieldPath], tuple[str, int] | None] | None = None
+    fallback: str = ""  # where a finding on a built object goes when its source is not found
+
+
 def analyze_deployed(
     paths: Sequence[str],
     options: TranslateOptions,
@@ -100,20 +146,43 @@ def analyze_deployed(
     cache: ScanCache | None = None,
     stdin_text: str | bytes | None = None,
     build_cache: BuildCache | None = None,
+    focus: Collection[str] | None = None,
+    build: bool = True,
 ) -> Deployment:
-    """Analyse ``paths`` the way they are deployed: plain manifests, kustomize roots, charts and applications."""
-    inputs, _findings = discover([path for path in paths if path != "-"])
+    """Analyse ``paths`` the way they are deployed: plain manifests, kustomize roots, charts and applications.
+
+    With ``build`` False (or nothing to build, with a ``focus``), this is `analyze_paths`: every
+    file read as it is. With a ``focus`` (display paths), only findings in those files are kept.
+    """
+    inputs, _findings = discover([path for path in paths if path != "-"]) if build else ([], [])
     root = repository_root(next((path for path in paths if path != "-"), "."))
     tree = WorkingTree(root)
     kustomizations, charts = _build_files(inputs, root)
+    if not build or (focus is not None and not kustomizations and not charts):
+        return _plain_only(
+            analyze_paths(
+                paths,
+                options,
+                default_namespace=default_namespace,
+                config=config,
+                cache=cache,
+                stdin_text=stdin_text,
+                focus=focus,
+                wait_for_cache=False,
+            )
+        )
     plan = plan_builds(tree, kustomizations, charts)
     plain_paths = _plain_paths(paths, inputs, plan, root) if plan.kustomizations or charts else list(paths)
     scanned = scan(plain_paths, default_namespace=default_namespace, stdin_text=stdin_text, cache=cache)
     if cache is not None:
         cache.save(background=True)
     repository_paths = {item.display_path: _relative(item.fs_path, root) for item in inputs if item.fs_path}
-    applications, application_findings = find_applications(
-        scanned.objects, git_remotes(root), {path.rpartition("/")[0] for path in repository_paths.values() if path}
+    applications, application_findings = (
+        find_applications(
+            scanned.objects, git_remotes(root), {path.rpartition("/")[0] for path in repository_paths.values() if path}
+        )
+        if any(is_application(obj) for obj in scanned.objects)
+        else ([], [])
     )
     cwd = os.getcwd()
 
@@ -126,44 +195,115 @@ def analyze_deployed(
 
     extra: list[Finding] = [_displayed(finding, display) for finding in plan.findings]
     extra.extend(application_findings)
-    environments, directories = _deployed_by_applications(tree, plan, applications, display, extra)
-    plain_objects = [obj for obj in scanned.objects if repository_paths.get(obj.origin.path) not in directories]
-    results = [
-        EnvironmentAnalysis(
+    scanned_folders = [_relative(path, root) for path in paths if path != "-" and os.path.isdir(path)]
+    bases = ["", *sorted({folder for folder in scanned_folders if folder})]
+    environments, directories = _deployed_by_applications(tree, plan, applications, bases, display, extra)
+    parts = [
+        _Part(
             Environment(PLAIN, "plain", ""),
-            analyze_objects(
-                plain_objects,
-                options,
-                scan_findings=[f for f in scanned.findings if repository_paths.get(f.path or "") not in directories],
-                files=scanned.files,
-                config=config,
-                sources=scanned.sources,
-                source_paths=scanned.source_paths,
-            ),
+            [obj for obj in scanned.objects if repository_paths.get(obj.origin.path) not in directories],
+            [f for f in scanned.findings if repository_paths.get(f.path or "") not in directories],
+            scanned.files,
+            dict(scanned.sources),
+            dict(scanned.source_paths),
         )
     ]
     if cache is not None:
         cache.wait()
     builds = [env for env in environments if env.kind in ("kustomize", "helm") and env.buildable]
     for result in build_all(tree, builds, cache=build_cache if build_cache is not None else BuildCache()):
-        built = _analyze_build(result, tree, plan, options, default_namespace, config, display, extra)
-        if built is not None:
-            results.append(EnvironmentAnalysis(result.environment, built))
-    for environment in environments:
-        if environment.kind == "directory":
-            results.append(
-                EnvironmentAnalysis(environment, _analyze_directory(environment, tree, options, config, display))
-            )
+        part = built_part(result, tree, plan, default_namespace, display, extra)
+        if part is not None:
+            parts.append(part)
+    parts.extend(_directory_part(env, tree, display) for env in environments if env.kind == "directory")
+    groups = config.environments if config is not None else {}
+    results = [
+        EnvironmentAnalysis(environment, analyze_parts(members, options, config))
+        for environment, members in _grouped(parts, groups)
+    ]
     if len(results) == 1 and not extra:
         analysis = results[0].analysis
-        return Deployment(results, analysis.findings, plan, analysis.sources)
+        return Deployment(results, _focused(analysis.findings, focus), plan, analysis.sources)
     inputs_shown = {display(path): tree.absolute(path) for path in _all_inputs(plan, environments)}
     sources = SourceLines(scanned.sources, {**scanned.source_paths, **inputs_shown})
-    merged = merge_findings(results, extra)
+    merged = merge_findings(results, config.apply(extra) if config is not None else extra)
     point_at_tokens(merged, sources)
     fill_columns(merged, sources)
     merged.sort(key=Finding.sort_key)
-    return Deployment(results, merged, plan, sources)
+    read = {item.environment.name: frozenset(map(display, item.environment.inputs)) for item in results}
+    return Deployment(results, _focused(merged, focus), plan, sources, read)
+
+
+def _focused(findings: list[Finding], focus: Collection[str] | None) -> list[Finding]:
+    return findings if focus is None else [finding for finding in findings if finding.path in focus]
+
+
+def _plain_only(analysis: Analysis) -> Deployment:
+    return Deployment([EnvironmentAnalysis(Environment(PLAIN, "plain", ""), analysis)], analysis.findings)
+
+
+def is_application(obj: ManifestObject) -> bool:
+    """Whether ``obj`` may be an Argo CD or Flux object that deploys something."""
+    return obj.api_version.startswith(APPLICATION_GROUPS)
+
+
+def _grouped(parts: Sequence[_Part], groups: Mapping[str, Sequence[str]]) -> list[tuple[Environment, list[_Part]]]:
+    """Environments to analyse: each part alone, or with the others its configured group names."""
+    grouped: dict[str, list[_Part]] = {}
+    alone: list[tuple[Environment, list[_Part]]] = []
+    for part in parts:
+        environment = part.environment
+        name = next(
+            (
+                group
+                for group, patterns in groups.items()
+                if any(path_match(environment.root, p) or path_match(environment.name, p) for p in patterns)
+            ),
+            None,
+        )
+        if name is None:
+            alone.append((environment, [part]))
+        else:
+            grouped.setdefault(name, []).append(part)
+    together = [
+        (Environment(name, "group", "", tuple(sorted({i for p in members for i in p.environment.inputs}))), members)
+        for name, members in grouped.items()
+    ]
+    return alone + together
+
+
+def analyze_parts(parts: Sequence[_Part], options: TranslateOptions, config: Config | None) -> Analysis:
+    """One core analysis of the parts' objects together; findings on built objects pointed at their source."""
+    objects = [obj for part in parts for obj in part.objects]
+    sources: dict[str, bytes | str] = {}
+    source_paths: dict[str, str] = {}
+    for part in parts:
+        sources.update(part.sources)
+        source_paths.update(part.source_paths)
+    analysis = analyze_objects(
+        objects,
+        options,
+        scan_findings=[finding for part in parts for finding in part.scan_findings],
+        files=[name for part in parts for name in part.files],
+        config=config,
+        sources=sources,
+        source_paths=source_paths,
+    )
+    built = {part.built: part for part in parts if part.built is not None}
+    if not built:
+        return analysis
+    for finding in analysis.findings:
+        source = built.get(finding.path or "")
+        if source is None:
+            continue
+        locate = source.locate
+        place = locate(finding.obj, finding.field) if locate is not None and finding.obj is not None else None
+        finding.path, finding.line = place if place is not None else (source.fallback, 1)
+        finding.column = None
+        finding.extra.pop("token_at", None)
+    if config is not None:  # include/exclude and severities, now that findings name the source files
+        analysis.findings[:] = config.apply(analysis.findings)
+    return analysis
 
 
 def git_remotes(root: str) -> list[str]:
@@ -186,6 +326,7 @@ def _deployed_by_applications(
     tree: WorkingTree,
     plan: Plan,
     applications: Sequence[Application],
+    bases: Sequence[str],
     display: Display,
     extra: list[Finding],
 ) -> tuple[list[Environment], set[str]]:
@@ -198,7 +339,12 @@ def _deployed_by_applications(
     environments = list(plan.environments)
     taken: set[str] = set()  # roots/charts an application deploys: not environments of their own
     directory_files: set[str] = set()
-    for application in applications:
+    for listed in applications:
+        # An application's path is relative to the repository; a folder checked on its own (an example
+        # repository inside another one) is tried as the repository's top too.
+        located = (inside(base, listed.path) for base in bases)
+        path = next((p for p in located if p is not None and tree.kind(p) is not None), listed.path)
+        application = replace(listed, path=path)
         where = (application.source.origin.path, application.source.origin.line)
         kustomization = kustomization_in(tree, application.path)
         chart_file = f"{application.path}/{CHART_FILE}" if application.path else CHART_FILE
@@ -207,8 +353,8 @@ def _deployed_by_applications(
             own = plan_builds(tree, [kustomization])
             extra.extend(_displayed(f, display) for f in own.findings if f not in plan.findings)
             plan.kustomizations.update(own.kustomizations)
-            found = own.environments[0] if own.environments else Environment("", "kustomize", application.path)
-            deployed = replace(found, kustomize_options=application.kustomize_options)
+            built = own.environments[0] if own.environments else Environment("", "kustomize", application.path)
+            deployed = replace(built, kustomize_options=application.kustomize_options)
         elif tree.kind(chart_file) == "file":
             values = (inside(application.path, name) for name in application.values_files)
             prefix = len(application.path) + 1 if application.path else 0
@@ -236,12 +382,15 @@ def _deployed_by_applications(
                 replace(deployed, name=application.name, default_namespace=application.namespace, defined_at=where)
             )
         else:
+            unsure = (
+                "" if application.confirmed else " (the repository has no git remote that confirms it is its source)"
+            )
             extra.append(
                 Finding(
                     "build/application-path-missing",
-                    Severity.ERROR,
+                    Severity.ERROR if application.confirmed else Severity.INFO,
                     f"{application.source.kind} {application.name} deploys {application.path or '.'}, "
-                    "which is not in this repository",
+                    f"which is not in this repository{unsure}",
                     obj=application.source.ref,
                     path=where[0],
                     line=where[1],
@@ -253,9 +402,7 @@ def _deployed_by_applications(
     return kept, directory_files
 
 
-def _analyze_directory(
-    environment: Environment, tree: WorkingTree, options: TranslateOptions, config: Config | None, display: Display
-) -> Analysis:
+def _directory_part(environment: Environment, tree: WorkingTree, display: Display) -> _Part:
     """The plain folder an application deploys, read with the application's namespace."""
     objects = []
     findings: list[Finding] = []
@@ -269,9 +416,7 @@ def _analyze_directory(
             continue
         objects.extend(found)
         findings.extend(problems)
-    return analyze_objects(
-        objects, options, scan_findings=findings, files=list(paths), config=config, sources={}, source_paths=paths
-    )
+    return _Part(environment, objects, findings, list(paths), source_paths=paths)
 
 
 def _plain_paths(paths: Sequence[str], inputs: Sequence[InputFile], plan: Plan, root: str) -> list[str]:
@@ -301,17 +446,15 @@ def _displayed(finding: Finding, display: Display) -> Finding:
     return finding
 
 
-def _analyze_build(
+def built_part(
     result: BuildResult,
-    tree: WorkingTree,
+    tree: Tree,
     plan: Plan,
-    options: TranslateOptions,
     default_namespace: str,
-    config: Config | None,
     display: Display,
     extra: list[Finding],
-) -> Analysis | None:
-    """The core's analysis of one build's objects, its findings pointed at the source files."""
+) -> _Part | None:
+    """The objects of one build, with where their fields are written (None: the build failed, ``extra`` says)."""
     environment = result.environment
     if result.output is None:
         extra.append(_displayed(_build_failure(result, plan), display))
@@ -328,17 +471,14 @@ def _analyze_build(
         fallback = environment.kustomizations[0]
     for obj in objects:
         source_map.adopt(obj)
-    analysis = analyze_objects(objects, options, scan_findings=scan_findings, files=[synthetic], config=config)
-    for finding in analysis.findings:
-        if finding.path != synthetic:
-            continue
-        place = source_map.locate(finding.obj, finding.field) if finding.obj is not None else None
-        path, line = place if place is not None else (fallback, 1)
-        finding.path, finding.line, finding.column = display(path), line, None
-        finding.extra.pop("token_at", None)
-    if config is not None:  # include/exclude and severities, now that findings name the source files
-        analysis.findings[:] = config.apply(analysis.findings)
-    return analysis
+
+    def locate(ref: ObjectRef, field_path: FieldPath) -> tuple[str, int] | None:
+        place = source_map.locate(ref, field_path)
+        return None if place is None else (display(place[0]), place[1])
+
+    return _Part(
+        environment, objects, scan_findings, [synthetic], built=synthetic, locate=locate, fallback=display(fallback)
+    )
 
 
 def _chart_file(environment: Environment) -> str:

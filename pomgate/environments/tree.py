@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-from typing import Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import git
 
 #: The most a build input may hold (the API server's own request limit is 3 MiB).
 MAX_INPUT_BYTES = 32 * 1024 * 1024
@@ -108,3 +112,79 @@ def repository_root(start: str) -> str:
         if parent == folder:
             return here
         folder = parent
+
+
+class GitTree:
+    """The files of one git revision, read from git objects (nothing is checked out).
+
+    A symbolic link is followed only to a file of the same revision inside the repository.
+    """
+
+    def __init__(self, repo: git.Repo, rev: str) -> None:
+        from pomgate.diff.gitread import tree_entries
+
+        self.repo = repo
+        self._entries = {path: (mode, sha) for path, mode, sha in tree_entries(repo, rev)}
+        self._folders = {""}
+        for path in self._entries:
+            parts = path.split("/")
+            self._folders.update("/".join(parts[:index]) for index in range(1, len(parts)))
+        self._contents: dict[str, bytes] = {}
+
+    def _target(self, path: str, hops: int = 0) -> str | None:
+        entry = self._entries.get(path)
+        if entry is None or hops > 8:
+            return None
+        if entry[0] != "120000":
+            return path
+        link = self._blob(entry[1]).decode("utf-8", "surrogateescape")
+        target = inside(posixpath.dirname(path), link)
+        return None if target is None else self._target(target, hops + 1)
+
+    def _blob(self, sha: str) -> bytes:
+        known = self._contents.get(sha)
+        if known is None:
+            from pomgate.diff.gitread import read_blobs
+
+            known = self._contents[sha] = read_blobs(self.repo, [sha]).get(sha, b"")
+        return known
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read the blobs of ``paths`` in one batch (a build reads all its inputs)."""
+        from pomgate.diff.gitread import read_blobs
+
+        wanted = [
+            self._entries[p][1] for p in paths if p in self._entries and self._entries[p][1] not in self._contents
+        ]
+        if wanted:
+            self._contents.update(read_blobs(self.repo, wanted))
+
+    def kind(self, path: str) -> str | None:
+        """``"file"``, ``"dir"`` or None."""
+        if path in self._folders:
+            return "dir"
+        return "file" if self._target(path) is not None else None
+
+    def read(self, path: str) -> bytes:
+        """The blob of ``path`` at this revision (OSError when there is none)."""
+        target = self._target(path)
+        if target is None:
+            raise FileNotFoundError(path)
+        data = self._blob(self._entries[target][1])
+        if len(data) > MAX_INPUT_BYTES:
+            raise OSError(f"{path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+        return data
+
+    def files(self, folder: str) -> list[str]:
+        """Every file under ``folder``, sorted."""
+        prefix = f"{folder}/" if folder else ""
+        return sorted(p for p in self._entries if p.startswith(prefix) and self.kind(p) == "file")
+
+    def blob_id(self, path: str) -> str | None:
+        """The git blob id of ``path``'s content (None when missing)."""
+        target = self._target(path)
+        return None if target is None else self._entries[target][1]
+
+    def paths(self) -> list[str]:
+        """Every path of the revision."""
+        return list(self._entries)

@@ -54,7 +54,7 @@ def sarif_document(findings: list[Finding]) -> dict[str, Any]:
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
             "level": _SARIF_LEVEL[finding.severity],
-            "message": {"text": finding.message + (f" Fix: {finding.hint}" if finding.hint else "")},
+            "message": {"text": finding.text + (f" Fix: {finding.hint}" if finding.hint else "")},
         }
         if finding.path:
             location: dict[str, Any] = {"artifactLocation": {"uri": finding.path.replace("\\", "/")}}
@@ -64,8 +64,13 @@ def sarif_document(findings: list[Finding]) -> dict[str, Any]:
                     region["startColumn"] = finding.column
                 location["region"] = region
             result["locations"] = [{"physicalLocation": location}]
+        properties: dict[str, Any] = {}
         if finding.obj:
-            result["properties"] = {"object": finding.obj.as_dict()}
+            properties["object"] = finding.obj.as_dict()
+        if finding.environments:
+            properties["environments"] = list(finding.environments)
+        if properties:
+            result["properties"] = properties
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
@@ -113,7 +118,7 @@ def github_lines(findings: list[Finding]) -> list[str]:
             if finding.line:
                 props.append(f"line={finding.line}")
         props.append(f"title={workflow_command_property('pomgate ' + finding.rule)}")
-        message = finding.message + (f"\nFix: {finding.hint}" if finding.hint else "")
+        message = finding.text + (f"\nFix: {finding.hint}" if finding.hint else "")
         lines.append(f"::{command} {','.join(props)}::{workflow_command_data(message)}")
     if hidden:
         parts = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(hidden.items()))
@@ -142,11 +147,10 @@ def junit_text(findings: list[Finding], files: list[str]) -> str:
         out.append(f'    <testcase classname="pomgate" name={quoteattr(name)}>')
         for finding in items:
             where = f"{name}:{finding.line}" if finding.line else name
-            text = xml_escape(f"{where}: {finding.message}")
+            text = xml_escape(f"{where}: {finding.text}")
             if finding.severity is Severity.ERROR:
                 out.append(
-                    f"      <failure type={quoteattr(finding.rule)} message={quoteattr(finding.message)}>"
-                    f"{text}</failure>"
+                    f"      <failure type={quoteattr(finding.rule)} message={quoteattr(finding.text)}>{text}</failure>"
                 )
             else:
                 out.append(
@@ -174,5 +178,5 @@ def markdown_text(findings: list[Finding]) -> str:
     for finding in _most_severe_first(findings):
         where = f"{finding.path}:{finding.line}" if finding.line else (finding.path or "")
         obj = str(finding.obj) if finding.obj else ""
-        rows.append([finding.severity.value, *map(escaping.markdown_text, (finding.rule, where, obj, finding.message))])
+        rows.append([finding.severity.value, *map(escaping.markdown_text, (finding.rule, where, obj, finding.text))])
     return head + "\n\n" + table(["severity", "rule", "where", "object", "message"], rows) + "\n"

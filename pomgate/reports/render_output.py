@@ -28,7 +28,7 @@ def finding_line(finding: Finding) -> str:
     if finding.line:
         where += f":{finding.line}"
     obj = f" ({finding.obj})" if finding.obj else ""
-    return f"{where}: {finding.severity}: {finding.message}{obj} [{finding.rule}]"
+    return f"{where}: {finding.severity}: {finding.text}{obj} [{finding.rule}]"
 
 
 def write_render(analysis: Analysis, output_format: str, show_secrets: bool, out: TextIO, err: TextIO) -> bool:
@@ -39,6 +39,40 @@ def write_render(analysis: Analysis, output_format: str, show_secrets: bool, out
         out.write("\n")
     else:
         dump_yaml(document, out)
+    return report_failures(analysis, err)
+
+
+def write_environments(
+    environments: list[tuple[str, Analysis]],
+    combined: Analysis,
+    output_format: str,
+    show_secrets: bool,
+    out: TextIO,
+    err: TextIO,
+) -> bool:
+    """Print each environment's routes: JSON ``{"environments": [{name, routes}]}``, or one YAML document each.
+
+    Each YAML document is the config.yaml of one environment, after a ``# environment:`` comment.
+    Failures and warnings of all of them go to ``err`` once. True when an Ingress failed.
+    """
+    if output_format == "json":
+        listed = [
+            {"name": name, **routes_config(analysis.translation.routes, show_secrets=show_secrets)}
+            for name, analysis in environments
+        ]
+        json.dump({"environments": listed}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        for index, (name, analysis) in enumerate(environments):
+            if index:
+                out.write("---\n")
+            out.write(f"# environment: {json.dumps(name)}\n")  # quoted: a name from the repository is data
+            dump_yaml(routes_config(analysis.translation.routes, show_secrets=show_secrets), out)
+    return report_failures(combined, err)
+
+
+def report_failures(analysis: Analysis, err: TextIO) -> bool:
+    """Warnings and errors on ``err``, then the Ingresses that failed; True when one did."""
     failed = analysis.translation.failed
     for finding in analysis.findings:
         if finding.severity is not Severity.INFO:

@@ -9,6 +9,7 @@ from pomgate.rules.base import Rule, all_rules
 FAMILY_TITLES = {
     "access": "Access: who a route lets in",
     "annotation": "Annotations",
+    "build": "Builds: kustomize, Helm, Argo CD and Flux",
     "certmanager": "cert-manager",
     "input": "Input files",
     "k8s": "What the Kubernetes API server rejects",

@@ -45,7 +45,7 @@ def test_help_teaches_the_commands() -> None:
 
 
 def test_render_examples_yaml_round_trips_and_reports_the_deliberate_mistake() -> None:
-    result = pomgate("render", str(EXAMPLES))
+    result = pomgate("render", "--environment", "examples/apps", str(EXAMPLES))
     assert result.returncode == 1
     document = YAML(typ="safe").load(result.stdout)
     froms = [r["from"] for r in document["routes"]]
@@ -56,6 +56,20 @@ def test_render_examples_yaml_round_trips_and_reports_the_deliberate_mistake() -
     assert "admin.yaml:" in result.stderr
     assert "example-not-a-real-key" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_render_without_an_environment_prints_each_environments_routes() -> None:
+    result = pomgate("render", str(EXAMPLES))
+    assert result.returncode == 1
+    documents = list(YAML(typ="safe").load_all(result.stdout))
+    names = [line.removeprefix("# environment: ") for line in result.stdout.splitlines() if line.startswith("#")]
+    assert '"examples/apps"' in names and '"examples/gitops/overlays/prod"' in names
+    assert len(documents) == len(names) and all(list(document) == ["routes"] for document in documents)
+    listed = json.loads(pomgate("render", "--format", "json", str(EXAMPLES)).stdout)
+    assert [item["name"] for item in listed["environments"]] == [name.strip('"') for name in names]
+    unknown = pomgate("render", "--environment", "nope", str(EXAMPLES))
+    assert unknown.returncode == 2 and "no environment 'nope'" in unknown.stderr
+    assert "examples/gitops/overlays/dev" in unknown.stderr
 
 
 def test_render_json_contract_and_show_secrets() -> None:
@@ -86,7 +100,9 @@ def test_check_json_contract_points_at_file_and_line() -> None:
     document = json.loads(result.stdout)
     assert set(document) == {"findings", "summary"}
     errors = [f for f in document["findings"] if f["severity"] == "error"]
-    (error,) = errors
+    # The raw-file example's mistake, and the GitOps example's prod-only one.
+    assert {f["rule"] for f in errors} == {"policy/invalid", "annotation/allowed-groups"}
+    (error,) = [f for f in errors if f["rule"] == "policy/invalid"]
     assert {"rule", "severity", "message", "path", "line", "object"} <= set(error)
     assert error["object"] == {"kind": "Ingress", "namespace": "backoffice", "name": "admin"}
     assert error["path"].endswith("admin.yaml")

@@ -22,8 +22,9 @@ from tests.helpers import analyze, docs, ingress, service
 SOURCE = Path(pomgate.__file__).parent
 RULES_DIR = SOURCE / "rules"
 
-#: Families whose ids the scanner, inventory, translator and suppression code emit directly.
+#: Families whose ids the scanner, inventory, translator, suppression and environment (build) code emit directly.
 EMITTING_FAMILIES = (
+    "build",
     "input",
     "annotation",
     "policy",
@@ -51,6 +52,13 @@ NOT_RUNNABLE = {
     "input/yaml-too-deep": "needs a document nested more than 256 levels; the example is abbreviated",
     "input/file-too-large": "needs a file over 32 MiB (tests/hardening/test_resource_bounds.py makes one)",
     "input/link-not-followed": "needs symbolic links in a folder; the example is a listing",
+    "build/kustomize-failed": "needs a kustomize build of a folder; tests/environments/ covers it",
+    "build/remote-reference": "needs a folder of kustomizations to plan; tests/environments/ covers it",
+    "build/outside-repository": "needs a folder of kustomizations to plan; tests/environments/ covers it",
+    "build/chart-not-rendered": "needs a chart folder and no helm on PATH; the example is a shell listing",
+    "build/helm-failed": "needs helm on PATH and a chart folder; the example shows two files of the chart",
+    "build/application-elsewhere": "needs a repository and its git remotes; tests/environments/ covers it",
+    "build/application-path-missing": "needs a repository's folders and git remotes to compare the path with",
 }
 #: Translate options an example needs.
 OPTIONS: dict[str, dict[str, Any]] = {

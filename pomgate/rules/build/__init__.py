@@ -1,0 +1,1 @@
+"""Rules about building the repository the way it is deployed: kustomize, Helm, Argo CD and Flux."""
