@@ -1,4 +1,6 @@
-"""`python -m benchmarks hook|diff|controller`: the pre-commit hook on one changed file vs a full check.
+"""`python -m benchmarks hook|diff|check|peers|builds|controller`: pomgate side by side with its baselines.
+
+`hook`: the pre-commit hook on one changed file vs a full check.
 
 The corpus is a directory (``--corpus``) or one generated with the bench generator next to the
 project (``--ingresses N``, needs ../shared/bench/gen_corpus.py). The hook runs with a warm scan
@@ -234,6 +236,10 @@ def main() -> None:
     check.add_argument("--repetitions", type=int, default=3)
     peers = sub.add_parser("peers", help="check vs the installed peer tools (yamllint, kubernetes-validate, checkov)")
     corpus_options(peers, 1000, 3)
+    builds = sub.add_parser("builds", help="kustomize overlays: pomgate's time on top of the builds, warm hook")
+    builds.add_argument("--bases", type=int, default=50, help="base folders (default 50)")
+    builds.add_argument("--overlays", type=int, default=200, help="overlays over them, each a root (default 200)")
+    builds.add_argument("--repetitions", type=int, default=3)
     controller = sub.add_parser("controller", help="controller: Ingress change -> written config, initial sync")
     controller.add_argument("--ingresses", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
     controller.add_argument("--changes", type=int, default=40, help="Ingress changes timed per size (default 40)")
@@ -247,6 +253,10 @@ def main() -> None:
         bench_check(args)
     elif args.bench == "peers":
         bench_peers(args)
+    elif args.bench == "builds":
+        from benchmarks.overlays import bench_builds
+
+        bench_builds(args)
     else:
         from benchmarks.controller import bench_controller
 
