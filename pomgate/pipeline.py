@@ -17,7 +17,7 @@ from pomgate.rules import RuleContext, run_checks
 from pomgate.rules.routing.cross_namespace_host import ownership_findings
 from pomgate.scanning.cache import ScanCache
 from pomgate.scanning.manifest import ManifestObject
-from pomgate.scanning.scan import scan, scan_selected
+from pomgate.scanning.scan import Discovered, scan, scan_selected
 from pomgate.scanning.source import SourceLines, fill_columns, point_at_tokens
 from pomgate.suppression import apply_suppressions
 from pomgate.translation.options import TranslateOptions
@@ -86,12 +86,13 @@ def analyze_paths(
     cache: ScanCache | None = None,
     focus: Collection[str] | None = None,
     wait_for_cache: bool = True,
+    discovered: Discovered | None = None,
 ) -> Analysis:
     """Scan files/directories/stdin and translate what they hold (unchanged files from ``cache``).
 
     With ``focus`` (display paths), only findings in those files are reported, and only the objects
     such findings depend on are typed and translated (`pomgate.kube.context`); the routes are then
-    those of that subset.
+    those of that subset. ``discovered``: `discover(paths)`, when the caller has it already.
     """
     if focus is not None and cache is not None and stdin_text is None:
         wanted_files = set(focus)
@@ -101,9 +102,12 @@ def analyze_paths(
             cache=cache,
             indexer=summarize_file,
             choose=lambda indexed: select_files(indexed, wanted_files),
+            discovered=discovered,
         )
     else:
-        result = scan(paths, default_namespace=default_namespace, stdin_text=stdin_text, cache=cache)
+        result = scan(
+            paths, default_namespace=default_namespace, stdin_text=stdin_text, cache=cache, discovered=discovered
+        )
     # (The scan froze what it read: later stages' collections do not walk those objects again.)
     if cache is not None:
         cache.save(background=True)  # pickles new entries on the other core while we translate

@@ -73,7 +73,8 @@ class Deployment:
             [outcome for analysis in analyses for outcome in analysis.translation.outcomes],
             [],
         )
-        files = list(dict.fromkeys(name for analysis in analyses for name in analysis.files))
+        read = (name for analysis in analyses for name in analysis.files if not name.startswith("<"))
+        files = list(dict.fromkeys([*read, *sorted({path for paths in self.inputs.values() for path in paths})]))
         objects = [obj for analysis in analyses for obj in analysis.objects]
         return Analysis(objects, analyses[0].inventory, translation, self.findings, files, self.sources)
 
@@ -88,7 +89,8 @@ class Deployment:
             for finding in self.findings
             if name in finding.environments or (not finding.environments and finding.path in inputs)
         ]
-        return replace(item.analysis, findings=findings, sources=self.sources)
+        files = sorted(name for name in inputs if not name.startswith("<"))
+        return replace(item.analysis, findings=findings, sources=self.sources, files=files)
 
 
 def _build_files(inputs: Sequence[InputFile], root: str) -> tuple[list[str], list[str]]:
@@ -154,10 +156,13 @@ def analyze_deployed(
     With ``build`` False (or nothing to build, with a ``focus``), this is `analyze_paths`: every
     file read as it is. With a ``focus`` (display paths), only findings in those files are kept.
     """
-    inputs, _findings = discover([path for path in paths if path != "-"]) if build else ([], [])
-    root = repository_root(next((path for path in paths if path != "-"), "."))
+    files = [path for path in paths if path != "-"]
+    discovered = discover(files) if build else None
+    inputs = discovered[0] if discovered is not None else []
+    root = repository_root(next(iter(files), "."))
     tree = WorkingTree(root)
     kustomizations, charts = _build_files(inputs, root)
+    walked = discovered if len(files) == len(paths) else None  # stdin is not in the walk
     if not build or (focus is not None and not kustomizations and not charts):
         return _plain_only(
             analyze_paths(
@@ -169,11 +174,19 @@ def analyze_deployed(
                 stdin_text=stdin_text,
                 focus=focus,
                 wait_for_cache=False,
+                discovered=walked,
             )
         )
     plan = plan_builds(tree, kustomizations, charts)
-    plain_paths = _plain_paths(paths, inputs, plan, root) if plan.kustomizations or charts else list(paths)
-    scanned = scan(plain_paths, default_namespace=default_namespace, stdin_text=stdin_text, cache=cache)
+    if plan.kustomizations or charts:
+        plain_paths, walked = _plain_paths(paths, inputs, plan, root), None
+    else:
+        plain_paths = list(paths)
+    scanned = scan(
+        plain_paths, default_namespace=default_namespace, stdin_text=stdin_text, cache=cache, discovered=walked
+    )
+    if walked is None and discovered is not None:  # the folders' walk was not the scan's: keep what it met
+        scanned.findings[:0] = discovered[1]
     if cache is not None:
         cache.save(background=True)
     repository_paths = {item.display_path: _relative(item.fs_path, root) for item in inputs if item.fs_path}

@@ -73,6 +73,10 @@ CLUSTER_SCOPED_KINDS = frozenset(
 _TOOL_CONFIG_GROUP_SUFFIXES = (".config.k8s.io", "kubeadm.k8s.io", "kind.x-k8s.io")
 
 
+#: What `discover` gives: the files to read and the problems met finding them.
+Discovered = tuple[list[InputFile], list[Finding]]
+
+
 @dataclass
 class ScanResult:
     """Everything a scan read: the objects, the problems, and the files (display paths) read."""
@@ -93,12 +97,15 @@ def scan(
     default_namespace: str = "default",
     stdin_text: str | bytes | None = None,
     cache: ScanCache | None = None,
+    discovered: Discovered | None = None,
 ) -> ScanResult:
     """Read every manifest behind ``paths`` (files, directories, ``-`` for stdin) into objects.
 
     With a ``cache``, files whose bytes are unchanged since an earlier run are not parsed again.
+    ``discovered`` is `discover(paths)` when the caller already has it (the folders are not walked again).
     """
-    inputs, findings = discover(paths)
+    inputs, findings = discovered if discovered is not None else discover(paths)
+    findings = list(findings)
     result = ScanResult(findings=findings)
     with collector_paused():
         if cache is None:
@@ -163,6 +170,7 @@ def scan_selected(
     cache: ScanCache,
     indexer: Callable[[list[ManifestObject]], Any],
     choose: Callable[[list[tuple[str, Any]]], set[str]],
+    discovered: Discovered | None = None,
 ) -> ScanResult:
     """Read every file, but load the objects of only the files ``choose`` picks from their indexes.
 
@@ -170,7 +178,8 @@ def scan_selected(
     so an unchanged file costs a read and a hash, not an unpickle. The result holds the objects and
     findings of the chosen files (in input order) and the names of all files.
     """
-    inputs, findings = discover(paths)
+    inputs, findings = discovered if discovered is not None else discover(paths)
+    findings = list(findings)
     result = ScanResult(findings=findings)
     indexed: list[tuple[str, Any]] = []
     digests: dict[str, bytes] = {}
