@@ -1190,8 +1190,8 @@ def _validate_secret(obj: ManifestObject, out: _Errors) -> None:
         if offset >= 0:
             out.add(
                 rule,
-                f'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte {offset} '
-                f"(in data[{name}])",
+                f'Secret in version "v1" cannot be handled as a Secret: illegal base64 data (in data[{name}]; '
+                "the byte offset is withheld: it would point into the value)",
                 ("data", key),
                 at="",
                 hint="values under data are base64; put plain text under stringData instead",

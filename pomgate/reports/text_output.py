@@ -2,7 +2,8 @@
 
 Colour comes from rich when the output is a terminal; otherwise the same layout is written as
 plain text (fast, and stable for logs and tests). Source lines are quoted only where they cannot
-hold a secret value: never from Secret-like objects, and sensitive inline values are masked.
+hold a secret value: never from Secret-like objects, and sensitive inline values are masked. Every
+line goes out through `pomgate.escaping.terminal_line` (file names and contents are untrusted).
 """
 
 from __future__ import annotations
@@ -12,16 +13,10 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any, TextIO
 
+from pomgate.escaping import terminal_line
 from pomgate.findings import Finding, Severity, docs_anchor
+from pomgate.scanning.excerpt import SECRET_KINDS  # their objects' lines are never quoted
 from pomgate.scanning.source import SourceLines
-
-#: Kinds whose manifests hold secret values (or their ciphertext): their lines are never quoted.
-SECRET_KINDS = frozenset({"Secret", "SealedSecret", "ExternalSecret", "ClusterExternalSecret", "SecretProviderClass"})
-
-_SECRET_KIND_LINE = re.compile(
-    r"""(?m)^(?:[ \t-]*["']?kind["']?\s*:\s*["']?(?:""" + "|".join(sorted(SECRET_KINDS)) + r")\b"
-    r"""|["']?(?:data|stringData)["']?\s*:)"""
-)
 
 _SENSITIVE_KEY = re.compile(
     r"""^(?P<key>\s*(?:-\s+)?["']?[^\s:"']*?(?:token|password|passwd|client_secret|api_?key|private_?key)["']?\s*:\s*)"""
@@ -42,22 +37,15 @@ def mask_sensitive(line: str) -> str:
     return match.group("key") + "<redacted>"
 
 
-def mentions_secrets(text: str) -> bool:
-    """Whether a file's text may hold secret values: a Secret-like kind or a top-level data/stringData map."""
-    return _SECRET_KIND_LINE.search(text) is not None
-
-
 def quotable_line(finding: Finding, lines: SourceLines) -> str | None:
     """The source line to show under a finding, or None when it is unknown or could hold a secret.
 
-    Lines of Secret-like objects are never shown; a finding without an object (a YAML error) shows
-    its line only when the file declares no Secret-like object at all.
+    Lines of Secret-like objects are never shown; other lines (YAML errors included) are quoted
+    through `SourceLines.excerpt`, which masks Secret data by the parsed kind, wherever it sits.
     """
     if finding.obj is not None and finding.obj.kind in SECRET_KINDS:
         return None
-    if finding.obj is None and lines.check_file(finding.path, mentions_secrets) is not False:
-        return None
-    text = lines.line(finding.path, finding.line)
+    text = lines.excerpt(finding.path, finding.line)
     if text is None:
         return None
     return mask_sensitive(text.rstrip())
@@ -76,7 +64,7 @@ def finding_segments(finding: Finding, source: str | None, token_line: str | Non
     head: list[Segment] = [
         (f"  {where:<8}", "dim"),
         (f"{finding.severity.value:<8}", _STYLE[finding.severity]),
-        (finding.message, "bold" if finding.severity is Severity.ERROR else ""),
+        (finding.text, "bold" if finding.severity is Severity.ERROR else ""),
     ]
     yield head
     about = f"{finding.obj}  ·  {finding.rule}" if finding.obj else finding.rule
@@ -105,7 +93,7 @@ def text_blocks(findings: list[Finding], lines: SourceLines) -> Iterator[list[Se
             token_at = finding.extra.get("token_at")
             token_line = None
             if source is not None and token_at:
-                token_line = lines.line(finding.path, token_at[0])
+                token_line = lines.excerpt(finding.path, token_at[0])
                 token_line = mask_sensitive(token_line.rstrip()) if token_line is not None else None
             yield from finding_segments(finding, source, token_line)
         yield []
@@ -131,7 +119,7 @@ def write_text(
     blocks = text_blocks(findings, lines)
     if not color:
         for segments in blocks:
-            out.write("".join(text for text, _style in segments) + "\n")
+            out.write(terminal_line("".join(text for text, _style in segments)) + "\n")
         out.write(summary_line(info) + "\n")
         return
     from rich.console import Console
@@ -139,6 +127,8 @@ def write_text(
 
     console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
     for segments in blocks:
-        console.print(Text.assemble(*segments))
+        plain = "".join(text for text, _style in segments)
+        shown = terminal_line(plain)
+        console.print(Text.assemble(*segments) if shown == plain else Text(shown))  # escaped lines lose colour
     style = "bold red" if info["errors"] else "yellow" if info["warnings"] else "green"
     console.print(Text(summary_line(info), style=style))

@@ -8,6 +8,7 @@ point outside the directory being walked. ``-`` means standard input.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
@@ -89,9 +90,10 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Finding]]:
         elif os.path.exists(given):
             add(_display_path(given, cwd), given, os.path.realpath(given))
         else:
-            findings.append(
-                Finding("input/not-found", Severity.ERROR, f"{given}: no such file or directory", path=given)
-            )
+            why = "no such file or directory"
+            if _link_loops(given):
+                why = "a symbolic link loop (it never reaches a file)"
+            findings.append(Finding("input/not-found", Severity.ERROR, f"{given}: {why}", path=given))
     return inputs, findings
 
 
@@ -153,7 +155,7 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
                 continue
             link = entry.is_symlink()
             links = links or link
-            if link and entry.is_dir():  # a link to a directory: never entered
+            if link and _link_to_directory(entry):  # a link to a directory: never entered
                 if ignored is None or entry_relative not in ignored.files | ignored.directories:
                     notes.append(_link_finding(entry.path, entry_relative, real_prefix, directory=True))
                 continue
@@ -223,11 +225,31 @@ def _remember_listing(
     _LISTINGS[(directory, real_prefix)] = (info.st_mtime_ns, info.st_ino, ignored, walked)
 
 
+def _link_to_directory(entry: os.DirEntry[str]) -> bool:
+    """Whether a symlink leads to a directory; False for a dangling link or a loop (``a -> b -> a``)."""
+    try:
+        return entry.is_dir()
+    except OSError:  # ELOOP: the link never reaches a file or directory
+        return False
+
+
+def _link_loops(link: str) -> bool:
+    """Whether following ``link`` goes round in a circle of symlinks."""
+    try:
+        os.stat(link)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
+
+
 def _link_finding(link: str, relative: str, real_prefix: str, *, directory: bool) -> Finding:
     """``input/link-not-followed`` for a link the walk does not follow (a warning when it leaves the folder)."""
     target = os.path.realpath(link)
     outside = not target.startswith(real_prefix) and target != real_prefix.rstrip(os.sep)
-    if directory and not outside:
+    if not directory and _link_loops(link):
+        why = "a symbolic link loop (following it leads back to a link, never to a file): not read"
+        outside = False
+    elif directory and not outside:
         why = "a symbolic link to a directory inside the scanned folder: not entered (it is read where it lies)"
     elif directory:
         why = "a symbolic link to a directory outside the scanned folder: not entered"

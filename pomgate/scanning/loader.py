@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import codecs
 import math
 import re
@@ -40,6 +41,8 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 #: Documents nested deeper than this (mappings and sequences) are rejected: downstream code may walk
 #: values recursively, and no real manifest comes close (CRD schemas stay under ~100 levels).
 MAX_DEPTH = 256
+#: Characters the second chunk read without error spans at least (see `_DocumentReader.run`).
+_FIRST_WINDOW = 1 << 16
 #: Nodes that alias expansion may add to one document before it is rejected.
 MAX_ALIAS_EXPANSION = 100_000
 
@@ -81,11 +84,12 @@ _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
 _UINT64_MAX = (1 << 64) - 1
 
-# Line breaks as libyaml counts them, and kubectl's document separator line.
+# Line breaks as libyaml counts them.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_SEPARATOR = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
-# Characters YAML 1.1 (libyaml, go-yaml) refuses anywhere in a stream.
-_NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: kubectl's document separator line (also where the excerpt masking restarts after an error).
+DOCUMENT_SEPARATOR = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
+#: Characters YAML 1.1 (libyaml, go-yaml) refuses anywhere in a stream.
+NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -322,12 +326,16 @@ class KubectlLoader(_BaseLoader):
         return go_number(self._scalar_text(node))
 
     def construct_tagged_int(self, node: Node) -> int:
-        """An explicit ``!!int``: go-yaml v2 rejects values that do not resolve to an integer."""
+        """An explicit ``!!int``: go-yaml v2 rejects values that do not resolve to an integer.
+
+        Like every message here, the error does not repeat the value (it may be a Secret's): the
+        quoted line shows it where that is safe.
+        """
         text = self._scalar_text(node)
         value = go_number(text)
         if isinstance(value, int):
             return value
-        raise ConstructorError(None, None, f"cannot decode {text!r} as a !!int", node.start_mark)
+        raise ConstructorError(None, None, "cannot decode the scalar as a !!int", node.start_mark)
 
     def construct_tagged_float(self, node: Node) -> float:
         """An explicit ``!!float``: integers are widened, anything else is rejected like go-yaml v2."""
@@ -335,14 +343,14 @@ class KubectlLoader(_BaseLoader):
         value = go_number(text)
         if isinstance(value, int | float):
             return float(value)
-        raise ConstructorError(None, None, f"cannot decode {text!r} as a !!float", node.start_mark)
+        raise ConstructorError(None, None, "cannot decode the scalar as a !!float", node.start_mark)
 
     def construct_kube_bool(self, node: Node) -> bool:
         """``y/yes/on/true`` and ``n/no/off/false`` in go-yaml v2's spellings."""
         text = self._scalar_text(node)
         value = _BOOL_WORDS.get(text)
         if value is None:
-            raise ConstructorError(None, None, f"cannot decode {text!r} as a !!bool", node.start_mark)
+            raise ConstructorError(None, None, "cannot decode the scalar as a !!bool", node.start_mark)
         return value
 
     def construct_kube_null(self, node: Node) -> None:
@@ -539,11 +547,8 @@ def decode_text(data: str | bytes, display_path: str) -> tuple[str | None, Findi
         return data.decode("utf-8"), None
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        return None, _not_text(
-            display_path,
-            f"it is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
-            line,
-        )
+        # Neither the byte nor its offset: both would tell part of a Secret value written in Latin-1.
+        return None, _not_text(display_path, "it is not valid UTF-8 (Latin-1 or another encoding?)", line)
 
 
 def _not_text(display_path: str, why: str, line: int | None) -> Finding:
@@ -590,16 +595,34 @@ class _DocumentReader:
         self.index = 0
 
     def run(self) -> None:
-        start, line_base = 0, 1
-        while True:
-            restart = self._read_chunk(start, line_base)
-            if restart is None:
-                return
-            start, line_base = restart
+        """Read the whole text in one go; after a syntax error, in chunks ending at a ``---`` line.
 
-    def _read_chunk(self, start: int, line_base: int) -> tuple[int, int] | None:
-        """Read the documents from ``start`` on; None at the end, else where to read again."""
-        chunk = self.text[start:] if start else self.text
+        Each restart hands libyaml a new string, so after an error the chunks are kept short: one
+        document, then twice as much after each chunk read without error. A file of thousands of
+        broken documents is read in linear time (each restart used to copy the rest of the text).
+        """
+        start, line_base, window = 0, 1, -1  # window < 0: the rest of the text
+        while True:
+            step = self._read_chunk(start, line_base, window)
+            if step is None:
+                return
+            start, line_base, broke = step
+            window = 0 if broke else max(2 * window, _FIRST_WINDOW)
+
+    def _read_chunk(self, start: int, line_base: int, window: int) -> tuple[int, int, bool] | None:
+        """Read the documents from ``start`` on: None at the end, else where to read again and whether after an error.
+
+        With ``window`` >= 0 the chunk ends with the first ``---`` at least ``window`` characters on
+        (and after ``start``): libyaml gets that ``---`` too, so the documents before it end as in the
+        whole text, and the document it starts is left to the next chunk.
+        """
+        cut: int | None = None  # where, in chunk, the document left to the next chunk starts
+        if window >= 0:
+            found = DOCUMENT_SEPARATOR.search(self.text, start + max(window, 1))
+            if found is not None:
+                cut = found.start() - start
+        chunk = self.text[start : start + cut + 3] if cut is not None else self.text[start:] if start else self.text
+        chunk_end = len(chunk) - chunk.startswith("\ufeff")  # (libyaml does not count a leading BOM)
         try:
             loader = KubectlLoader(chunk, line_base)
         except UnicodeEncodeError as error:  # lone surrogates in a str input
@@ -616,19 +639,21 @@ class _DocumentReader:
             while True:
                 try:
                     if not loader.check_node():
-                        return None
+                        return None if cut is None else (*self._position(start, line_base, start + cut), False)
                     node = loader.get_node()
                     if node is None:
-                        return None
+                        return None if cut is None else (*self._position(start, line_base, start + cut), False)
                 except yaml.MarkedYAMLError as error:
                     error_index = self._syntax_error(error, chunk, line_base)
                     self.index += 1
-                    return self._restart_after(start, line_base, start + error_index)
+                    return _after_error(self._restart_after(start, line_base, start + error_index))
                 except ReaderError as error:
-                    return self._skip_unprintable(error, start, line_base, start + unread)
+                    return _after_error(self._skip_unprintable(error, start, line_base, start + unread))
                 except RecursionError:  # pure-Python composer only; libyaml limits nesting itself
                     self._reject("input/yaml-too-deep", "document is nested too deeply to read", line_base)
                     return None
+                if cut is not None and node.start_mark.index >= chunk_end:  # the empty one the cut's `---` starts
+                    return (*self._position(start, line_base, start + cut), False)
                 self._build(loader, node, chunk)
                 self.index += 1
                 unread = node.end_mark.index
@@ -638,7 +663,7 @@ class _DocumentReader:
     def _restart_after(self, start: int, line_base: int, error_index: int) -> tuple[int, int] | None:
         """The first ``---`` line at or after the error's line (and after ``start``), with its line base."""
         line_start = self.text.rfind("\n", 0, error_index) + 1
-        found = _SEPARATOR.search(self.text, max(line_start, start + 1))
+        found = DOCUMENT_SEPARATOR.search(self.text, max(line_start, start + 1))
         if found is None:
             return None
         return self._position(start, line_base, found.start())
@@ -652,45 +677,54 @@ class _DocumentReader:
         libyaml checks characters as it buffers input, possibly documents ahead of the last one it
         returned. Every document from ``unread`` on that holds such a character is reported and
         replaced by its line breaks alone (so lines stay right, and its ``---`` stays, so document
-        indexes do too).
+        indexes do too). Linear in the text: each skipped document is searched and rebuilt once.
         """
-        bad = [match.start() for match in _NON_PRINTABLE.finditer(self.text, unread)]
-        if not bad:  # libyaml refused something else: report where it says, go on after it
+        found = NON_PRINTABLE.search(self.text, unread)
+        if found is None:  # libyaml refused something else: report where it says, go on after it
             index = min(max(error.position, 0), len(self.text) - start)
-            self._unprintable_finding(start + index, error.character)
+            self._unprintable_finding(start + index, error.character, _line_at(self.text, start + index))
             self.index += 1
             return self._restart_after(start, line_base, start + index)
-        separators = [match.start() for match in _SEPARATOR.finditer(self.text, unread)]
-        regions: dict[int, int] = {}  # region start -> first bad character in it
-        for position in bad:
-            region_start = max((s for s in separators if s <= position), default=unread)
-            regions.setdefault(region_start, position)
-        for region_start in sorted(regions):
-            self._unprintable_finding(regions[region_start], None)
-        for region_start in sorted(regions, reverse=True):
-            region_end = min((s for s in separators if s > region_start), default=len(self.text))
-            keep = region_start + 3 if _SEPARATOR.match(self.text, region_start) else region_start
-            breaks = "".join(_LINE_BREAK.findall(self.text, keep, region_end))
-            self.text = self.text[:keep] + breaks + self.text[region_end:]
+        separators = [match.start() for match in DOCUMENT_SEPARATOR.finditer(self.text, unread)]
+        kept: list[str] = [self.text[:unread]]
+        cursor = unread  # the text up to here is in `kept`
+        line, counted_to = _line_at(self.text, unread), unread
+        while found is not None:
+            bad = found.start()
+            after = bisect.bisect_right(separators, bad)
+            region_start = separators[after - 1] if after else unread
+            region_end = separators[after] if after < len(separators) else len(self.text)
+            line += len(_LINE_BREAK.findall(self.text, counted_to, bad))
+            counted_to = bad
+            self._unprintable_finding(bad, None, line, self.text[region_start:region_end])
+            keep = region_start + 3 if DOCUMENT_SEPARATOR.match(self.text, region_start) else region_start
+            kept.append(self.text[cursor:keep])
+            kept.append("".join(_LINE_BREAK.findall(self.text, keep, region_end)))
+            cursor = region_end
+            found = NON_PRINTABLE.search(self.text, region_end)
+        kept.append(self.text[cursor:])
+        self.text = "".join(kept)
         if unread == start:
             return start, line_base
-        resume = _SEPARATOR.search(self.text, unread)
+        resume = DOCUMENT_SEPARATOR.search(self.text, unread)
         return None if resume is None else self._position(start, line_base, resume.start())
 
-    def _unprintable_finding(self, index: int, character: Any) -> None:
+    def _unprintable_finding(self, index: int, character: Any, line: int, document: str = "") -> None:
+        """The finding for a character YAML refuses; in what may be a Secret, neither the character nor its column."""
         if 0 <= index < len(self.text):
             character = ord(self.text[index])
-        shown = f"U+{character:04X}" if isinstance(character, int) else "a control character"
-        line = _line_at(self.text, index)
-        line_start = max(self.text.rfind("\n", 0, index) + 1, 0)
+        column: int | None = index - max(self.text.rfind("\n", 0, index) + 1, 0) + 1
+        shown = f" (U+{character:04X})" if isinstance(character, int) else ""
+        if "ecret" in document:  # a Secret's value may hold it: which character, and where, would tell
+            shown, column = "", None
         self.findings.append(
             Finding(
                 "input/yaml-syntax",
                 Severity.ERROR,
-                f"YAML error: control characters are not allowed ({shown}); document skipped",
+                f"YAML error: control characters are not allowed{shown}; document skipped",
                 path=self.path,
                 line=line,
-                column=index - line_start + 1,
+                column=column,
             )
         )
 
@@ -750,6 +784,10 @@ class _DocumentReader:
     def _last_line(self) -> int:
         text = self.text.rstrip("\r\n\x85\u2028\u2029")
         return _line_at(text, len(text))
+
+
+def _after_error(restart: tuple[int, int] | None) -> tuple[int, int, bool] | None:
+    return None if restart is None else (*restart, True)
 
 
 def _check_aliases(root: Node, line: int) -> None:

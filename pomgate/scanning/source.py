@@ -1,12 +1,20 @@
-"""Source lines of the scanned files: quoted under findings, and used to find a finding's column."""
+"""Source lines of the scanned files: quoted under findings, and used to find a finding's column.
+
+A line is quoted only through `SourceLines.excerpt`, which masks Secret data and sensitive values
+(`pomgate.scanning.excerpt`).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from pomgate.findings import Finding
+from pomgate.scanning.excerpt import Segment, mask_inline_pairs, redact_line, secret_segments
+from pomgate.scanning.loader import decode_text
 
+#: Characters of a line an excerpt keeps at most (the text report shows 160).
+EXCERPT_LIMIT = 400
 #: What YAML counts as a line break (the loader's line numbers follow it).
 YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
@@ -19,7 +27,7 @@ class SourceLines:
         self._files = files or {}
         self._read: dict[str, str | None] = {}
         self._lines: dict[str, list[str]] = {}
-        self._checks: dict[tuple[str | None, Callable[[str], bool]], bool | None] = {}
+        self._masked: dict[str, dict[int, list[Segment]]] = {}
 
     def text(self, path: str | None) -> str | None:
         """The whole text of ``path`` (held, or read again from its file), or None when unknown."""
@@ -29,22 +37,14 @@ class SourceLines:
                 return self._read[path]
             try:
                 with open(self._files[path], "rb") as handle:
-                    text = handle.read().decode("utf-8", errors="replace")
+                    text: str | None = _as_text(handle.read())
             except OSError:
                 text = None
             self._read[path] = text
             return text
         if content is None:
             return None
-        return content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
-
-    def check_file(self, path: str | None, predicate: Callable[[str], bool]) -> bool | None:
-        """``predicate`` of the file's text (cached per file and predicate), or None when it was not read."""
-        key = (path, predicate)
-        if key not in self._checks:
-            text = self.text(path)
-            self._checks[key] = None if text is None else predicate(text)
-        return self._checks[key]
+        return _as_text(content)
 
     def line(self, path: str | None, number: int | None) -> str | None:
         """Line ``number`` (1-based) of ``path`` without its line break, or None when unknown."""
@@ -60,6 +60,27 @@ class SourceLines:
         if number > len(lines):
             return None
         return lines[number - 1]
+
+    def excerpt(self, path: str | None, number: int | None) -> str | None:
+        """Line ``number`` as it may be quoted: Secret data and sensitive values replaced by ``<redacted>``."""
+        line = self.line(path, number)
+        if line is None or path is None or number is None:
+            return None
+        masked = self._masked.get(path)
+        if masked is None:
+            masked = self._masked[path] = secret_segments(self.text(path) or "")
+        shown = redact_line(line, masked.get(number - 1, []))
+        if len(shown) > EXCERPT_LIMIT:  # (no report shows more; the inline-pair search stays cheap)
+            shown = shown[:EXCERPT_LIMIT] + "..."
+        return mask_inline_pairs(shown)
+
+
+def _as_text(content: bytes | str) -> str:
+    """A file's text as the loader reads it (BOM dropped, UTF-16 decoded), so its lines are the loader's."""
+    text, _problem = decode_text(content, "")
+    if text is not None:
+        return text
+    return content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
 
 
 def column_of(line: str, finding: Finding) -> int | None:

@@ -178,6 +178,57 @@ def test_check_formats_never_show_secret_values(repo: Path, output_format: str) 
     assert leaks(out) == []
 
 
+def broken_one_line_secrets() -> str:
+    """Secrets on one line that a syntax error breaks: flow YAML, kubectl's JSON, a List holding one."""
+    token, idp = b64(VALUES["token"]), b64(VALUES["idp"])
+    return (
+        '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "flow", "namespace": "apps"}, '
+        f'"stringData": {{"X-Api-Key": "{VALUES["header"]}"}}}} oops\n---\n'
+        f'{{"apiVersion":"v1","data":{{"token":"{token}"}},"kind":"Secret","metadata":{{"name":"json"}}}} oops\n---\n'
+        '{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Secret", "metadata": '
+        f'{{"name": "listed"}}, "data": {{"client_secret": "{idp}"}}}}]}} oops\n'
+    )
+
+
+@pytest.fixture(scope="module")
+def broken_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose pull request adds a file of broken one-line Secrets."""
+    root = tmp_path_factory.mktemp("broken-secrets-repo")
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.email=a@example.com", "-c", "user.name=a", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q", "-b", "main")
+    (root / "k8s").mkdir()
+    (root / "k8s" / "app.yaml").write_text(manifests(VALUES["header"]))
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    (root / "k8s" / "broken.yaml").write_text(broken_one_line_secrets())
+    git("add", "-A")
+    git("commit", "-q", "-m", "broken")
+    return root
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github", "junit", "markdown"])
+def test_broken_one_line_secrets_never_show_values(broken_repo: Path, output_format: str) -> None:
+    out = run(["check", "k8s", "--format", output_format, "--no-cache", "--color", "never"], broken_repo)
+    assert "yaml-syntax" in out
+    assert leaks(out) == []
+    if output_format == "text":  # the broken lines are quoted, their values masked
+        assert out.count("<redacted>") >= 3
+
+
+def test_diff_of_broken_one_line_secrets_never_shows_values(broken_repo: Path) -> None:
+    diff = ["diff", "--base", "HEAD~1", "--head", "HEAD", "--no-cache"]
+    for output_format in ("text", "json", "markdown"):
+        assert leaks(run([*diff, "--format", output_format], broken_repo)) == []
+
+
 @pytest.mark.parametrize("output_format", ["yaml", "json"])
 def test_render_redacts_unless_asked(repo: Path, output_format: str) -> None:
     out = run(["render", "k8s", "--format", output_format, "--no-cache"], repo)

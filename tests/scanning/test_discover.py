@@ -138,6 +138,29 @@ def test_symlinks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert display_paths(["linked-dir"]) == ["linked-dir/one.yaml"]
 
 
+def test_two_link_loops_are_skipped_with_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    touch(tmp_path, "ok.yaml")
+    (tmp_path / "a").symlink_to("b")  # a -> b -> a: asking whether it is a directory raises ELOOP
+    (tmp_path / "b").symlink_to("a")
+    (tmp_path / "c.yaml").symlink_to("d.yaml")
+    (tmp_path / "d.yaml").symlink_to("c.yaml")
+    monkeypatch.chdir(tmp_path)
+    inputs, findings = discover(["."])
+    assert [item.display_path for item in inputs] == ["ok.yaml"]
+    # A loop with a manifest's name is reported; one without is skipped like any other file.
+    assert sorted((f.rule, f.path, f.severity.value) for f in findings) == [
+        ("input/link-not-followed", "c.yaml", "info"),
+        ("input/link-not-followed", "d.yaml", "info"),
+    ]
+    assert "symbolic link loop" in findings[0].message
+    inputs, findings = discover(["c.yaml"])  # named on the command line
+    assert inputs == []
+    assert [(f.rule, f.message) for f in findings] == [
+        ("input/not-found", "c.yaml: a symbolic link loop (it never reaches a file)")
+    ]
+
+
 def git(cwd: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "init.defaultBranch=main", *args],
