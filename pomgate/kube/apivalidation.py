@@ -1174,6 +1174,12 @@ def base64_problem(text: str) -> tuple[int, int]:
     return count // 4 * 3 - pad, -1
 
 
+def _withheld_key(name: str) -> str:
+    """A Secret key as it may be printed: a key with a value glued on (``password:hunter2``) is cut there."""
+    cut = re.search(r"[:=]", name)
+    return name if cut is None else f"{name[: cut.start()]}… (the rest is withheld: it may hold the value)"
+
+
 def _validate_secret(obj: ManifestObject, out: _Errors) -> None:
     raw = obj.raw
     rule = "k8s/secret-data"
@@ -1208,7 +1214,8 @@ def _validate_secret(obj: ManifestObject, out: _Errors) -> None:
         empty[name] = not value
     for name, field in fields.items():
         for msg in config_key(name):
-            out.invalid(rule, field, name, msg, at=f"data[{name}]")
+            shown = _withheld_key(name)
+            out.invalid(rule, field, shown, msg, at=f"data[{shown}]")
     if sum(sizes.values()) > SECRET_SIZE_LIMIT:
         out.too_long(rule, ("data",) if "data" in raw else ("stringData",), SECRET_SIZE_LIMIT, at="data")
     type_value = raw.get("type")

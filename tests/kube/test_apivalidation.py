@@ -677,3 +677,19 @@ def test_k8s_rule_examples(rule_id: str) -> None:
     good = drop_shadowed(analyze(rule.good).findings)
     assert not [f for f in good if f.rule == rule_id]
     assert not [f"{f.rule}: {f.message}" for f in good if f.severity is Severity.ERROR]
+
+
+def test_a_secret_key_with_its_value_glued_on_is_not_printed_whole() -> None:
+    from tests.helpers import analyze
+
+    analysis = analyze(
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: creds
+        stringData: {password:hunter2: ""}
+        """
+    )
+    messages = " ".join(f.message for f in analysis.findings)
+    assert "password…" in messages and "hunter2" not in messages
