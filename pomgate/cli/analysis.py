@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from pomgate.cli.options import error, fail, warn
 
 if TYPE_CHECKING:
     from pomgate.config import Config
+    from pomgate.environments.build import Progress
     from pomgate.environments.run import Deployment
     from pomgate.pipeline import Analysis
     from pomgate.scanning.cache import ScanCache
@@ -87,13 +89,28 @@ def analyze(
         cache=open_scan_cache(settings.no_cache, settings.cache_dir),
         focus=focus,
         build=config.build and not settings.no_build,
+        progress=_build_progress() if sys.stderr.isatty() else None,
     )
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")  # clear the progress line
     missing = [f for f in deployment.findings if f.rule == "input/not-found"]
     if missing:
         for finding in missing[:-1]:
             error(finding.message)
         fail(missing[-1].message)
     return deployment, config
+
+
+def _build_progress() -> Progress:
+    """A one-line `building N/M: NAME` on a terminal's stderr while builds run."""
+    from pomgate.escaping import terminal_line
+
+    def show(done: int, total: int, name: str) -> None:
+        line = terminal_line(f"pomgate: built {done}/{total} environment(s): {name}")[:200]
+        sys.stderr.write(f"\r{line}\033[K")
+        sys.stderr.flush()
+
+    return show
 
 
 def environment_analysis(deployment: Deployment, name: str | None) -> Analysis:

@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -204,6 +204,10 @@ def tool_message(raw: bytes, sandbox: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
+#: Told of each build as it finishes: (builds finished, builds at most, environment name).
+Progress = Callable[[int, int, str], None]
+
+
 class BuildCache:
     """Build outputs by key, as text files in this user's private cache folder (data, never code)."""
 
@@ -245,12 +249,24 @@ def build_all(
     command: Sequence[str] | None = None,
     cache: BuildCache | None = None,
     workers: int = 2,
+    progress: Progress | None = None,
 ) -> list[BuildResult]:
-    """Build every environment: kustomize roots and Helm charts (in parallel, cached by their inputs)."""
+    """Build every environment: kustomize roots and Helm charts (in parallel, cached by their inputs).
+
+    ``progress`` is told of each build that ran (not of those taken from the cache): (done, total, name).
+    """
     kustomize = command or kustomize_command()
     helm = helm_command()
+    done = [0]
 
     def one(environment: Environment) -> BuildResult:
+        result = build_one(environment)
+        if progress is not None and not result.cached:
+            done[0] += 1
+            progress(done[0], len(environments), environment.name)
+        return result
+
+    def build_one(environment: Environment) -> BuildResult:
         tool = helm if environment.kind == "helm" else kustomize
         if tool is None:
             missing = (

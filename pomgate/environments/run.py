@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from pomgate.config import Config
 from pomgate.environments.applications import APPLICATION_GROUPS, Application, find_applications, path_match
-from pomgate.environments.build import BuildCache, BuildResult, build_all
+from pomgate.environments.build import BuildCache, BuildResult, Progress, build_all
 from pomgate.environments.kustomization import KUSTOMIZATION_FILES, Reference
 from pomgate.environments.plan import PLAIN, Environment, Plan, kustomization_in, plan_builds
 from pomgate.environments.sourcemap import HelmSourceMap, SourceMap
@@ -150,6 +150,7 @@ def analyze_deployed(
     build_cache: BuildCache | None = None,
     focus: Collection[str] | None = None,
     build: bool = True,
+    progress: Progress | None = None,
 ) -> Deployment:
     """Analyse ``paths`` the way they are deployed: plain manifests, kustomize roots, charts and applications.
 
@@ -224,7 +225,8 @@ def analyze_deployed(
     if cache is not None:
         cache.wait()
     builds = [env for env in environments if env.kind in ("kustomize", "helm") and env.buildable]
-    for result in build_all(tree, builds, cache=build_cache if build_cache is not None else BuildCache()):
+    built_cache = build_cache if build_cache is not None else BuildCache()
+    for result in build_all(tree, builds, cache=built_cache, progress=progress):
         part = built_part(result, tree, plan, default_namespace, display, extra)
         if part is not None:
             parts.append(part)
