@@ -97,23 +97,25 @@ def _build_files(inputs: Sequence[InputFile], root: str) -> tuple[list[str], lis
     """The kustomization files and chart folders among ``inputs``, as repository paths."""
     kustomizations: set[str] = set()
     charts: set[str] = set()
+    found: list[str] = []
     folders: set[str] = set()
-    for item in inputs:
-        if item.fs_path is None:
-            continue
-        relative = _relative(item.fs_path, root)
+    for item in inputs:  # a 10,000-Ingress repository: names only, no system call per file
+        if item.fs_path is not None:
+            folder, name = os.path.split(item.fs_path)
+            folders.add(folder)
+            if name in KUSTOMIZATION_FILES or name == CHART_FILE:
+                found.append(item.fs_path)
+    # `Kustomization` has no extension, so the walk does not list it.
+    found.extend(path for path in (os.path.join(f, "Kustomization") for f in folders) if os.path.isfile(path))
+    for fs_path in found:
+        relative = _relative(fs_path, root)
         if relative is None:
             continue
         folder, _, name = relative.rpartition("/")
-        folders.add(folder)
-        if name in KUSTOMIZATION_FILES:
-            kustomizations.add(relative)
-        elif name == CHART_FILE:
+        if name == CHART_FILE:
             charts.add(folder)
-    for folder in folders:  # `Kustomization` has no extension: the walk does not list it
-        candidate = os.path.join(root, folder, "Kustomization")
-        if os.path.isfile(candidate):
-            kustomizations.add(f"{folder}/Kustomization" if folder else "Kustomization")
+        else:
+            kustomizations.add(relative)
     return sorted(kustomizations), sorted(charts)
 
 
@@ -190,14 +192,13 @@ def analyze_deployed(
         scanned.findings[:0] = discovered[1]
     if cache is not None:
         cache.save(background=True)
-    repository_paths = {item.display_path: _relative(item.fs_path, root) for item in inputs if item.fs_path}
-    applications, application_findings = (
-        find_applications(
-            scanned.objects, git_remotes(root), {path.rpartition("/")[0] for path in repository_paths.values() if path}
-        )
-        if any(is_application(obj) for obj in scanned.objects)
-        else ([], [])
-    )
+    repository_paths: dict[str, str | None] = {}
+    applications: list[Application] = []
+    application_findings: list[Finding] = []
+    if any(is_application(obj) for obj in scanned.objects):
+        repository_paths = {item.display_path: _relative(item.fs_path, root) for item in inputs if item.fs_path}
+        folders = {path.rpartition("/")[0] for path in repository_paths.values() if path}
+        applications, application_findings = find_applications(scanned.objects, git_remotes(root), folders)
     cwd = os.getcwd()
 
     def display(path: str) -> str:
