@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from pomgate.translation.budget import DEFAULT_INGRESS_BUDGET
+
 DATABROKER_FLAGS = (
     "databroker_service_url",
     "databroker_tls_ca",
@@ -137,6 +139,14 @@ def controller(
     retry_period: Annotated[
         float, typer.Option("--retry-period", help="Seconds between Lease renewals and acquisition attempts.")
     ] = 2.0,
+    translation_budget: Annotated[
+        float,
+        typer.Option(
+            "--translation-budget",
+            envvar="TRANSLATION_BUDGET",
+            help="Seconds one Ingress's regexes may take to compile; past it the Ingress fails (0: no limit).",
+        ),
+    ] = DEFAULT_INGRESS_BUDGET,
     kubeconfig: Annotated[
         str | None,
         typer.Option(
@@ -205,6 +215,8 @@ def controller(
         raise typer.BadParameter("the prefix must be non-empty and have no trailing slash", param_hint="--prefix")
     if config_file is not None and not config_file.parent.is_dir():
         raise typer.BadParameter(f"folder {config_file.parent} does not exist", param_hint="--config-file")
+    if translation_budget < 0:
+        raise typer.BadParameter("must be 0 (no limit) or more", param_hint="--translation-budget")
     if not 0 < retry_period < renew_deadline < lease_duration:
         raise typer.BadParameter(
             "need 0 < --retry-period < --renew-deadline < --lease-duration", param_hint="--lease-duration"
@@ -259,6 +271,7 @@ def controller(
             assumed_ingress_class=None,
             namespaces=frozenset(ns.strip() for ns in namespaces.split(",") if ns.strip()),
             live=True,
+            ingress_budget=translation_budget or None,
         ),
         config_file=config_file,
         base_config=base,

@@ -23,6 +23,8 @@ import aiohttp
 import yaml
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+#: Objects as the API server sends them.
+Items = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -270,21 +272,48 @@ class KubeClient:
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
-                raw = await response.read()
+                raw = await response.content.read()  # not kept on the response, unlike .read()
                 if response.status >= 400:
                     raise _api_error(response.status, raw, response.headers.get("Retry-After"))
-                return json.loads(raw) if raw else None
+                if not raw:
+                    return None
+                text = raw.decode("utf-8")
+                del raw  # a page of Secrets can be tens of MB: hold the text or the bytes, not both
+                return json.loads(text)
         except (TimeoutError, aiohttp.ClientError, OSError) as err:
             raise ApiError(0, "Unreachable", f"{method} {path}: {type(err).__name__}: {err}") from None
 
-    async def list(self, resource: Resource, namespace: str | None = None) -> tuple[list[dict[str, Any]], str]:
+    async def list(self, resource: Resource, namespace: str | None = None) -> tuple[Items, str]:
         """Every object of ``resource`` (one namespace or all) and the list's resourceVersion."""
-        answer = await self.request("GET", resource.path(namespace), timeout=300)
-        items = answer.get("items") or []
-        for item in items:
-            item.setdefault("apiVersion", resource.api_version)
-            item.setdefault("kind", resource.kind)
-        return items, str((answer.get("metadata") or {}).get("resourceVersion") or "")
+        items: Items = []
+        version = ""
+        async for page, page_version in self.list_pages(resource, namespace):
+            items.extend(page)
+            version = version or page_version
+        return items, version
+
+    async def list_pages(
+        self, resource: Resource, namespace: str | None = None, *, page_size: int | None = None
+    ) -> AsyncIterator[tuple[Items, str]]:
+        """The objects of ``resource`` a page of ``page_size`` at a time (None: one page), each with the
+        list's resourceVersion (that of the first page: the API server serves every page from it)."""
+        params: dict[str, str] = {"limit": str(page_size)} if page_size else {}
+        version = ""
+        while True:
+            answer = await self.request("GET", resource.path(namespace), params=params or None, timeout=300)
+            items = answer.get("items") or []
+            for item in items:
+                item.setdefault("apiVersion", resource.api_version)
+                item.setdefault("kind", resource.kind)
+            metadata = answer.get("metadata") or {}
+            version = version or str(metadata.get("resourceVersion") or "")
+            token = metadata.get("continue") if page_size else None
+            del answer  # one page in memory at a time: the caller drops it before asking for the next
+            yield items, version
+            del items
+            if not token:
+                return
+            params = {"limit": str(page_size), "continue": str(token)}
 
     async def watch(
         self, resource: Resource, resource_version: str, namespace: str | None = None, *, timeout_seconds: int = 300
@@ -310,11 +339,16 @@ class KubeClient:
             ) as response:
                 if response.status >= 400:
                     raise _api_error(response.status, await response.read(), response.headers.get("Retry-After"))
-                buffer = b""
+                partial: list[bytes] = []  # a line's chunks so far: an event can be a 1.4 MB Secret
                 async for chunk in response.content.iter_any():
-                    buffer += chunk
-                    while b"\n" in buffer:
-                        line, buffer = buffer.split(b"\n", 1)
+                    lines = chunk.split(b"\n")
+                    if len(lines) == 1:
+                        partial.append(chunk)
+                        continue
+                    if partial:
+                        lines[0] = b"".join([*partial, lines[0]])
+                    partial = [lines.pop()] if lines[-1] else []
+                    for line in lines:
                         if not line.strip():
                             continue
                         event = json.loads(line)

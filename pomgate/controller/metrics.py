@@ -92,7 +92,9 @@ class Metrics:
         self.reconciles = Counter(
             "pomgate_reconciles_total", "Ingress reconciles by result (updated, failed, removed)."
         )
-        self.errors = Counter("pomgate_errors_total", "Errors by stage (translate, write, event, status, lease).")
+        self.errors = Counter(
+            "pomgate_errors_total", "Errors by stage (translate, write, event, status, lease, fetch of a Secret)."
+        )
         self.routes = Gauge("pomgate_routes", "Routes in the written Pomerium config.")
         self.ingresses = Gauge("pomgate_ingresses", "Ingresses known to the controller by state.")
         self.config_writes = Counter("pomgate_config_writes_total", "Config writes by target (file, secret).")

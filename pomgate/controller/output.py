@@ -24,6 +24,8 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "pomgate"}
 
 class ConfigWriter(Protocol):
     target: str
+    #: The most bytes this target holds (None: no limit); the runner leaves Ingresses out to fit.
+    limit: int | None
 
     async def write(self, document: bytes) -> bool:
         """Write ``document`` unless it is what is already there; True when it wrote."""
@@ -62,6 +64,7 @@ class FileConfigWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.target = f"file {path}"
+        self.limit: int | None = None
         self._last: bytes | None = None
 
     async def write(self, document: bytes) -> bool:
@@ -85,6 +88,7 @@ class SecretConfigWriter:
         self.namespace = namespace
         self.name = name
         self.target = f"secret {namespace}/{name}"
+        self.limit: int | None = SECRET_LIMIT
         self._last: bytes | None = None
 
     async def write(self, document: bytes) -> bool:

@@ -2,7 +2,8 @@
 
 No I/O. `Reconciler.reconcile` runs the shared translator (`translate_ingress`, the code path of
 `pomgate check` and `render`) on some Ingresses, replaces their routes in the route table and says
-what happened to each; `Reconciler.document` renders the whole config. Like upstream
+what happened to each (those that compile regexes where the injected `isolate` puts them);
+`Reconciler.document` renders the whole config, `Reconciler.fit` one under a size limit. Like upstream
 (controller.md §4, §7): a failing Ingress keeps its last good routes during a run, and the initial
 sync rebuilds everything from scratch, so after a restart a failing Ingress has none.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import base64
 import bisect
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from pomgate.parallel import split_parts
 from pomgate.reports.routes import config_fields, shown_leaf
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import Route
-from pomgate.translation.translator import translate_ingress
+from pomgate.translation.translator import compiles_regexes, translate_ingress
 
 HEADER = b"# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
 
@@ -65,6 +66,9 @@ class _Entry:
 
 #: One Ingress translated: (managed, why not managed, error, [(route sort key, config line)]).
 _Translated = tuple[bool, str | None, str | None, list[tuple[tuple[Any, ...], bytes]]]
+#: Starts ``work`` (the translation of ``count`` Ingresses) where it cannot hold up this process, and
+#: returns what waits for its result (raising when it failed); see `pomgate.controller.isolation`.
+Isolate = Callable[[Callable[[], list["_Translated | None"]], int], Callable[[], list["_Translated | None"]]]
 
 
 @dataclass
@@ -84,9 +88,12 @@ class Reconciler:
         *,
         base_config: Mapping[str, Any] | None = None,
         status_service: tuple[str, str] | None = None,
+        isolate: Isolate | None = None,
     ) -> None:
         self.options = options
         self.state = LiveState(options, status_service)
+        #: Where Ingresses that compile regexes are translated (None: here, like the others).
+        self.isolate = isolate
         self._applied: dict[IngressKey, _Applied] = {}
         self._sorted: list[_Entry] | None = []  # every applied route in Pomerium's order (None: sort again)
         self._route_count = 0
@@ -96,13 +103,34 @@ class Reconciler:
     def reconcile(self, keys: Iterable[IngressKey], *, keep_last_good: bool = True) -> list[IngressReport]:
         """Translate the Ingresses ``keys`` again; replace their routes in the table."""
         ordered = sorted(set(keys))
+        costly = [key for key in ordered if self._compiles_regexes(key)] if self.isolate is not None else []
+        waiting = None
+        if costly and self.isolate is not None:
+            waiting = self.isolate(lambda: self._translate(costly), len(costly))  # starts at once
+            isolated = set(costly)
+            ordered = [key for key in ordered if key not in isolated]
         reports: list[IngressReport] = []
         # Many at once (the initial sync): the second process translates half (`pomgate.parallel`);
         # this process applies its own half meanwhile.
         for part, translated in split_parts(self._translate, ordered, minimum=400):
             for key, result in zip(part, translated, strict=True):
                 reports.append(self._apply(key, result, keep_last_good))
+        if waiting is not None:
+            try:
+                results = waiting()
+            except Exception as err:  # whatever stopped the isolated run fails its Ingresses, not the loop
+                failed: _Translated = (True, None, f"translating its regexes did not finish: {err}", [])
+                results = [failed] * len(costly)
+            for key, result in zip(costly, results, strict=True):
+                reports.append(self._apply(key, result, keep_last_good))
         return reports
+
+    def _compiles_regexes(self, key: IngressKey) -> bool:
+        """Whether Ingress ``key`` is managed and its translation compiles regexes (see `isolate`)."""
+        live = self.state.ingresses.get(key)
+        if live is None or not compiles_regexes(live.typed.model, self.options.prefix):
+            return False
+        return self.state.selector.is_managed(live.typed.model)[0]
 
     def _apply(self, key: IngressKey, result: _Translated | None, keep_last_good: bool) -> IngressReport:
         """Put one translated Ingress's routes in the table (or take them out); say what happened."""
@@ -148,12 +176,13 @@ class Reconciler:
             results.append((outcome.managed, outcome.unmanaged_reason, outcome.error, lines))
         return results
 
-    def full_sync(self) -> list[IngressReport]:
-        """Rebuild the table from scratch from every Ingress (startup, after a relist)."""
+    def full_sync(self, skip: Collection[IngressKey] = ()) -> list[IngressReport]:
+        """Rebuild the table from scratch from every Ingress (startup) but ``skip`` (translated later)."""
         self._applied.clear()
         self._sorted = None  # many changes at once: one sort at the end beats insertions
         self._route_count = 0
-        return self.reconcile(list(self.state.ingresses), keep_last_good=False)
+        keys = [key for key in self.state.ingresses if key not in skip] if skip else list(self.state.ingresses)
+        return self.reconcile(keys, keep_last_good=False)
 
     def _drop(self, key: IngressKey) -> None:
         applied = self._applied.pop(key, None)
@@ -196,20 +225,28 @@ class Reconciler:
         """The Ingresses whose routes are in the config."""
         return list(self._applied)
 
+    def is_applied(self, key: IngressKey) -> bool:
+        """Whether Ingress ``key`` has routes in the config."""
+        return key in self._applied
+
     @property
     def route_count(self) -> int:
         return self._route_count
 
-    def document(self) -> bytes:
+    def document(self, leave_out: Collection[IngressKey] = ()) -> bytes:
         """The whole config.yaml: the base config, then `routes` (Pomerium's order), then `certificates`.
 
         Each route is one line in JSON flow style (valid YAML), so the file diffs per route and is
-        cheap to rebuild from the per-Ingress lines that a change did not touch.
+        cheap to rebuild from the per-Ingress lines that a change did not touch. The Ingresses in
+        ``leave_out`` are left out (see `fit`).
         """
         if self._sorted is None:
             self._sorted = [entry for applied in self._applied.values() for entry in applied.entries]
             self._sorted.sort(key=_sort_key)
         entries = self._sorted
+        if leave_out:
+            skipped = {id(entry) for key in leave_out if key in self._applied for entry in self._applied[key].entries}
+            entries = [entry for entry in entries if id(entry) not in skipped]
         parts = [HEADER, self._base_text]
         if self._base_routes or entries:
             parts.append(b"routes:\n")
@@ -218,14 +255,56 @@ class Reconciler:
         else:
             parts.append(b"routes: []\n")
         certificates: dict[str, bytes] = {}
-        for applied in self._applied.values():
-            if applied.certificates:
-                certificates.update(applied.certificates)
+        if leave_out:
+            for key, applied in self._applied.items():
+                if applied.certificates and key not in leave_out:
+                    certificates.update(applied.certificates)
+        else:
+            for applied in self._applied.values():
+                if applied.certificates:
+                    certificates.update(applied.certificates)
         if self._base_certificates or certificates:
             parts.append(b"certificates:\n")
             parts.extend(self._base_certificates)
             parts.extend(certificates[name] for name in sorted(certificates))
         return b"".join(parts)
+
+    def fit(self, limit: int) -> tuple[bytes, list[tuple[IngressKey, int]]]:
+        """The config in at most ``limit`` bytes: the Ingresses that add the most left out first.
+
+        Returns the config and the left-out Ingresses with the bytes each added (its routes and the
+        certificates no other Ingress brings), largest first. The config is still over ``limit`` when
+        even the base config alone is.
+        """
+        document = self.document()
+        if len(document) <= limit:
+            return document, []
+        users: dict[str, int] = {}
+        for applied in self._applied.values():
+            for name in applied.certificates:
+                users[name] = users.get(name, 0) + 1
+        sizes = {
+            key: sum(len(entry.line) for entry in applied.entries)
+            + sum(len(line) for name, line in applied.certificates.items() if users[name] == 1)
+            for key, applied in self._applied.items()
+        }
+        shared = {name for name, count in users.items() if count > 1}
+        left_out: list[tuple[IngressKey, int]] = []
+        excluded: set[IngressKey] = set()
+        estimate = len(document)
+        for key in sorted(sizes, key=lambda key: (-sizes[key], key)):
+            if estimate <= limit:  # the estimate leaves out a few bytes of headers: render to be sure
+                document = self.document(excluded)
+                if len(document) <= limit:
+                    return document, left_out
+            excluded.add(key)
+            left_out.append((key, sizes[key]))
+            estimate -= sizes[key]
+            for name, line in self._applied[key].certificates.items():
+                users[name] -= 1
+                if users[name] == 0 and name in shared:  # the last Ingress that brought it
+                    estimate -= len(line)
+        return self.document(excluded), left_out
 
 
 def _sort_key(entry: _Entry) -> tuple[Any, ...]:

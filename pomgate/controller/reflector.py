@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pomgate.controller.kubeclient import ApiError, KubeClient, Resource
@@ -50,6 +50,8 @@ class Reflector:
         *,
         namespace: str | None = None,
         watch_timeout: int = 300,
+        page_size: int | None = None,
+        after: Sequence[asyncio.Event] = (),
     ) -> None:
         self.client = client
         self.resource = resource
@@ -57,6 +59,10 @@ class Reflector:
         self.sink = sink
         self.metrics = metrics
         self.watch_timeout = watch_timeout
+        #: List this many objects per request (None: all at once), each page handed over before the next.
+        self.page_size = page_size
+        #: The first list waits for these (Secrets after Ingresses: which ones are referenced is known).
+        self.after = after
         self.synced = asyncio.Event()
         self.resource_version: str | None = None
         self._known: dict[tuple[str, str], str] = {}
@@ -72,11 +78,12 @@ class Reflector:
         while True:
             try:
                 if self.resource_version is None:
-                    items, version = await self.client.list(self.resource, self.namespace)
-                    self._replace(items)
+                    for ready in self.after:
+                        await ready.wait()
+                    count, version = await self._list()
                     self.resource_version = version
                     if not self.synced.is_set():
-                        log.info("listed %d %s", len(items), self.label)
+                        log.info("listed %d %s", count, self.label)
                     self.synced.set()
                     backoff.reset()
                 async for event in self.client.watch(
@@ -116,9 +123,20 @@ class Reflector:
             self._known[key] = version
         self.sink(self.resource.kind, kind, obj)
 
-    def _replace(self, items: list[dict[str, Any]]) -> None:
-        """A fresh list: hand over what is new or changed, and what disappeared meanwhile."""
+    async def _list(self) -> tuple[int, str]:
+        """List (a page at a time) and hand over the difference; (objects listed, the list's version)."""
         seen: dict[tuple[str, str], str] = {}
+        version = ""
+        pages = self.client.list_pages(self.resource, self.namespace, page_size=self.page_size)
+        async for items, page_version in pages:
+            self._hand_over(items, seen)
+            version = page_version
+            del items  # not held while the next page arrives
+        self._hand_over_deleted(seen)
+        return len(seen), version
+
+    def _hand_over(self, items: list[dict[str, Any]], seen: dict[tuple[str, str], str]) -> None:
+        """Objects of a list that are new or changed since the last one (their versions go into ``seen``)."""
         for obj in items:
             meta = obj.get("metadata") or {}
             key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
@@ -129,6 +147,9 @@ class Reflector:
                 self.sink(self.resource.kind, "ADDED", obj)
             elif previous != version or not version:
                 self.sink(self.resource.kind, "MODIFIED", obj)
+
+    def _hand_over_deleted(self, seen: dict[tuple[str, str], str]) -> None:
+        """Objects known before that a complete list (``seen``) no longer holds."""
         for key in [key for key in self._known if key not in seen]:
             namespace, name = key
             self.sink(

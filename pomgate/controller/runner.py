@@ -4,6 +4,12 @@ One asyncio loop. Reflectors feed watch events into `Reconciler.state`; the main
 the Ingresses each batch of events affects and, while this replica holds the Lease, writes the
 config (only when it changed), posts events and updates Ingress status. Nothing is written before
 every watched kind has been listed once, so a restart never writes an empty config.
+
+No tenant stalls the others: translation runs in a worker thread (the probes, watches and events
+go on meanwhile; watch events wait in a buffer until it ends), and Ingresses that compile regexes
+in a forked child (RE2 holds the GIL while it compiles), each within its budget
+(`TranslateOptions.ingress_budget`); a config over its target's size limit leaves out the Ingresses
+that add the most and writes the rest; Secrets no Ingress refers to are kept without their data.
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ import signal
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from aiohttp import web
 
 from pomgate.controller.events import EventRecorder, IngressEvent
+from pomgate.controller.isolation import release_free_memory, start_isolated
 from pomgate.controller.kubeclient import (
     ENDPOINT_SLICES,
     ENDPOINTS,
@@ -37,7 +45,7 @@ from pomgate.controller.kubeclient import (
     Resource,
 )
 from pomgate.controller.leader import LeaseElector
-from pomgate.controller.livestate import IngressKey
+from pomgate.controller.livestate import Change, IngressKey
 from pomgate.controller.metrics import Metrics
 from pomgate.controller.output import ConfigWriter, FileConfigWriter, SecretConfigWriter
 from pomgate.controller.reconciler import IngressReport, Reconciler
@@ -46,8 +54,18 @@ from pomgate.controller.status import StatusWriter
 from pomgate.translation.options import TranslateOptions
 
 log = logging.getLogger("pomgate.controller")
+T = TypeVar("T")
+Params = ParamSpec("Params")
 
 WATCHED: tuple[Resource, ...] = (INGRESS_CLASSES, INGRESSES, SERVICES, ENDPOINTS, ENDPOINT_SLICES, SECRETS)
+#: Secrets are listed this many at a time: each page is sorted (data kept or dropped) before the next
+#: arrives, so memory holds one page of other teams' Secrets at most (a Secret holds up to 1 MiB).
+SECRET_PAGE = 25
+#: Seconds an isolated translation may take beyond its Ingresses' budgets before its process is killed.
+ISOLATION_MARGIN = 10.0
+ISOLATION_MARGIN_PER_INGRESS = 2.0
+#: Seconds after a Secret event before the memory its data took is handed back to the system.
+RELEASE_DELAY = 0.2
 
 
 @dataclass
@@ -80,12 +98,26 @@ class Controller:
         self.client = client
         self.metrics = Metrics()
         self.reconciler = Reconciler(
-            settings.options, base_config=settings.base_config, status_service=settings.status_service
+            settings.options,
+            base_config=settings.base_config,
+            status_service=settings.status_service,
+            isolate=self._isolate,
         )
         self.pending: set[IngressKey] = set()
         self.status_refresh = False
         self.wake = asyncio.Event()
         self.synced = False
+        #: Secrets an Ingress started to refer to whose data was not kept: GET them before translating.
+        self.fetch_pending: set[tuple[str, str]] = set()
+        #: Of those, the ones whose GET failed (retried after a backoff); their Ingresses wait meanwhile.
+        self._fetch_failed: set[tuple[str, str]] = set()
+        self._fetch_backoff = Backoff(first=0.5, ceiling=30.0)
+        #: Watch events that arrive while a translation runs in the worker thread (applied after it).
+        self._buffered: list[tuple[str, str, dict[str, Any]]] | None = None
+        #: Ingresses left out of the last config written (too large for its target), with the reason.
+        self.left_out: dict[IngressKey, str] = {}
+        self._write_error: str | None = None
+        self._release_scheduled = False
         self.events = EventRecorder(client, self.metrics, instance=settings.identity)
         self.status = (
             StatusWriter(client, self.reconciler.state, self.metrics, settings.status_service)
@@ -121,6 +153,7 @@ class Controller:
     def _reflectors(self) -> list[Reflector]:
         namespaces = sorted(self.settings.options.namespaces)
         reflectors: list[Reflector] = []
+        ingresses_listed: list[asyncio.Event] = []
         for resource in WATCHED:
             scopes: list[str | None] = [None] if not resource.namespaced or not namespaces else list(namespaces)
             if resource is SERVICES and namespaces and self.settings.status_service:
@@ -128,24 +161,124 @@ class Controller:
                 if status_namespace not in namespaces:
                     scopes.append(status_namespace)
             for scope in scopes:
-                reflectors.append(
-                    Reflector(
-                        self.client,
-                        resource,
-                        self._on_event,
-                        self.metrics,
-                        namespace=scope,
-                        watch_timeout=self.settings.watch_timeout,
-                    )
+                secrets = resource is SECRETS
+                reflector = Reflector(
+                    self.client,
+                    resource,
+                    self._on_event,
+                    self.metrics,
+                    namespace=scope,
+                    watch_timeout=self.settings.watch_timeout,
+                    page_size=SECRET_PAGE if secrets else None,
+                    # Secrets after Ingresses: which to keep whole is known while they are listed.
+                    after=ingresses_listed if secrets else (),
                 )
+                if resource is INGRESSES:
+                    ingresses_listed.append(reflector.synced)
+                reflectors.append(reflector)
         return reflectors
 
     def _on_event(self, kind: str, event_type: str, obj: dict[str, Any]) -> None:
-        change = self.reconciler.state.apply(kind, event_type, obj)
-        if change.ingresses or change.status_source:
+        if kind == "Secret" and not self._release_scheduled:
+            self._release_scheduled = True  # its data (up to 1 MiB) is dropped, or replaces older data
+            asyncio.get_running_loop().call_later(RELEASE_DELAY, self._release_memory)
+        if self._buffered is not None:  # the worker thread is reading the state: apply it afterwards
+            if kind == "Secret":
+                obj = self.reconciler.state.without_data(obj)  # (reads the state; the thread only reads)
+            self._buffered.append((kind, event_type, obj))
+            return
+        self._take(self.reconciler.state.apply(kind, event_type, obj))
+
+    def _take(self, change: Change) -> None:
+        """Queue what a change of the state means: Ingresses to translate, Secrets to fetch, status."""
+        if change.ingresses or change.status_source or change.fetch:
             self.pending |= change.ingresses
+            self.fetch_pending |= change.fetch
             self.status_refresh = self.status_refresh or change.status_source
             self.wake.set()
+
+    async def _off_the_loop(self, work: Callable[Params, T], *args: Params.args, **kwargs: Params.kwargs) -> T:
+        """Run ``work`` (translation) in a worker thread; the loop serves probes and watches meanwhile.
+
+        Watch events wait in a buffer, so the thread reads a state that does not change under it.
+        """
+        self._buffered = []
+        try:
+            result = await asyncio.to_thread(work, *args, **kwargs)
+        except asyncio.CancelledError:
+            raise  # shutting down, and the thread may still be reading: the events stay where they are
+        finally:
+            if not _cancelling():
+                buffered, self._buffered = self._buffered, None
+                for event in buffered:
+                    self._on_event(*event)
+        return result
+
+    async def _fetch_secrets(self) -> None:
+        """GET the Secrets in ``fetch_pending`` that are still unfetched; note the ones that failed."""
+        state = self.reconciler.state
+        wanted = sorted(secret for secret in self.fetch_pending if state.is_unfetched(secret))
+        self.fetch_pending = set()
+        for secret, ok in zip(wanted, await asyncio.gather(*map(self._fetch_secret, wanted)), strict=True):
+            if ok:
+                self._fetch_failed.discard(secret)
+            else:
+                self._fetch_failed.add(secret)
+
+    async def _fetch_secret(self, secret: tuple[str, str]) -> bool:
+        """GET one Secret whose data was dropped when no Ingress referred to it; False on an API error."""
+        state = self.reconciler.state
+        version = state.secret_versions.get(secret, "")
+        try:
+            obj: dict[str, Any] | None = await self.client.get(SECRETS, *secret)
+        except ApiError as err:
+            if not err.not_found:
+                self.metrics.errors.inc(stage="fetch")
+                log.warning("get secret %s/%s: %s", secret[0], secret[1], err)
+                return False
+            obj = None
+        if obj is not None:
+            obj.setdefault("apiVersion", "v1")
+            obj.setdefault("kind", "Secret")
+        self._take(state.fetched_secret(secret, version, obj))
+        return True
+
+    async def _ready_to_translate(self) -> tuple[set[IngressKey], set[IngressKey]]:
+        """Fetch the Secrets pending Ingresses need: (Ingresses to translate now, those that wait).
+
+        An Ingress whose Secret could not be fetched is not translated without it (the translation
+        would call it missing): it waits, and is retried after a backoff.
+        """
+        if self.fetch_pending:
+            await self._fetch_secrets()
+        keys, self.pending = self.pending, set()
+        state = self.reconciler.state
+        self._fetch_failed = {secret for secret in self._fetch_failed if state.is_unfetched(secret)}
+        if not self._fetch_failed:
+            self._fetch_backoff.reset()
+            return keys, set()
+        waiting = {key for key in keys if state.unfetched_secrets(key) & self._fetch_failed}
+        if waiting:
+            asyncio.get_running_loop().call_later(self._fetch_backoff.next(), self._retry, waiting)
+        return keys - waiting, waiting
+
+    def _retry(self, keys: set[IngressKey]) -> None:
+        state = self.reconciler.state
+        self._take(Change(ingresses=keys, fetch={s for key in keys for s in state.unfetched_secrets(key)}))
+
+    def _release_memory(self) -> None:
+        self._release_scheduled = False
+        release_free_memory()
+
+    def _isolate(self, work: Callable[[], T], count: int) -> Callable[[], T]:
+        """Start translating ``count`` Ingresses that compile regexes in a child process (`isolation`).
+
+        RE2 holds the GIL while it compiles; in a child it cannot hold up the probes. The child gets
+        each Ingress's budget and a margin before it is killed (its Ingresses then fail).
+        """
+        budget = self.settings.options.ingress_budget
+        timeout = None if budget is None else ISOLATION_MARGIN + count * (budget + ISOLATION_MARGIN_PER_INGRESS)
+        return start_isolated(work, timeout)
 
     def _leadership_changed(self, leader: bool) -> None:
         if leader:
@@ -161,10 +294,19 @@ class Controller:
         return self.elector is None or self.elector.is_leader
 
     def readiness(self) -> tuple[bool, str]:
-        """Ready once every watched kind was listed, as leader or hot standby (see deploy/README.md)."""
+        """Ready once every watched kind was listed, as leader or hot standby (see deploy/README.md).
+
+        A leader whose last write failed is not ready: the config Pomerium reads is not the cluster's.
+        """
         if not self.synced:
             return False, "waiting for the initial list of every watched kind"
-        return True, "ok (leader)" if self.is_leader else "ok (standby)"
+        if not self.is_leader:
+            return True, "ok (standby)"
+        if self._write_error is not None:
+            return False, f"config not written: {self._write_error}"
+        if self.left_out:
+            return True, f"ok (leader); left out of the config (over its size limit): {len(self.left_out)} Ingress(es)"
+        return True, "ok (leader)"
 
     # ------------------------------------------------------------------ main loop
     async def run(self) -> None:
@@ -196,14 +338,16 @@ class Controller:
                 task.result()  # a watcher or helper died: raise its error
             raise RuntimeError("a background task ended before the initial list")
         # Everything listed: build the routes from scratch (controller.md §7).
+        _ready, waiting = await self._ready_to_translate()
         self.pending.clear()
         self.status_refresh = False
-        reports = self.reconciler.full_sync()
+        reports = await self._off_the_loop(self.reconciler.full_sync, skip=waiting)
         # The cluster's objects live as long as the process: keep the cyclic collector from walking
         # them on every full collection (at 10k Ingresses that walk is a 100 ms pause).
         gc.freeze()
         if collecting:
             gc.enable()
+        release_free_memory()  # what the lists passed through (other teams' Secrets) goes back now
         self.synced = True
         log.info(
             "initial sync: %d Ingresses, %d routes in %.2fs",
@@ -214,14 +358,14 @@ class Controller:
         await self._publish(reports, time.monotonic(), initial=True)
         backoff = Backoff(first=0.5, ceiling=30.0)
         while True:
-            if not self.pending and not self.status_refresh and not self._write_pending:
+            if not self.pending and not self.status_refresh and not self._write_pending and not self.fetch_pending:
                 self.wake.clear()
                 await self._wait_for_work(tasks)
             batch_started = time.monotonic()
             await asyncio.sleep(0)  # let the events that arrived together join one batch
-            keys, self.pending = self.pending, set()
+            keys, _waiting = await self._ready_to_translate()
             refresh, self.status_refresh = self.status_refresh, False
-            reports = self.reconciler.reconcile(keys)
+            reports = await self._off_the_loop(self.reconciler.reconcile, keys) if keys else []
             ok = await self._publish(reports, batch_started, status_refresh=refresh)
             if ok:
                 backoff.reset()
@@ -262,6 +406,7 @@ class Controller:
             fresh = {report.key for report in reports}
             reports = [r for key, r in sorted(self._unannounced.items()) if key not in fresh] + reports
             self._unannounced.clear()
+        previously_left_out = self.left_out
         wrote = await self._write(started)
         if not wrote:
             self._write_pending = True
@@ -270,6 +415,7 @@ class Controller:
                     report.state, report.error = "failed", f"saving config: {self._last_write_error}"
         else:
             self._write_pending = False
+            reports = self._account_left_out(reports, previously_left_out)
         for report in reports:
             if report.state == "removed":
                 continue
@@ -287,16 +433,46 @@ class Controller:
             )
         if self.status is not None and wrote:
             if initial or became_leader or status_refresh:
-                keys = list(self.reconciler.applied_keys())
+                keys = [key for key in self.reconciler.applied_keys() if key not in self.left_out]
             else:
                 keys = [report.key for report in reports if report.state == "updated"]
             if keys:
                 self.status.request(keys)
         return wrote
 
+    def _account_left_out(self, reports: list[IngressReport], previously: dict[IngressKey, str]) -> list[IngressReport]:
+        """Reports for what the size limit changed: Ingresses left out fail, ones back in are updated.
+
+        An Ingress left out again for the same reason gets no new event unless it changed itself.
+        """
+        by_key = {report.key: report for report in reports}
+        extra: list[IngressReport] = []
+        for key, reason in sorted(self.left_out.items()):
+            report = by_key.get(key)
+            if report is not None:
+                if report.state == "updated":
+                    report.state, report.error, report.routes = "failed", reason, 0
+            elif key not in previously:
+                extra.extend(self._state_report(key, "failed", reason))
+            if key not in previously:
+                log.warning("ingress %s/%s left out of the config: %s", key[0], key[1], reason)
+        for key in sorted(previously.keys() - self.left_out.keys()):
+            if key not in by_key and self.reconciler.is_applied(key):
+                extra.extend(self._state_report(key, "updated", None))
+        return reports + extra
+
+    def _state_report(self, key: IngressKey, state: str, error: str | None) -> list[IngressReport]:
+        """A report on a live Ingress that was not translated in this batch (none if it is gone)."""
+        live = self.reconciler.state.ingresses.get(key)
+        if live is None:
+            return []
+        return [IngressReport(key, state, uid=live.uid, resource_version=live.resource_version, error=error)]
+
     _last_write_error = ""
 
     async def _write(self, started: float) -> bool:
+        """Write the config to every target; a target with a size limit gets it without the largest
+        Ingresses when it is over (`left_out`). False when a target could not be written."""
         rendered = time.monotonic()
         document = self.reconciler.document()
         log.debug(
@@ -305,20 +481,27 @@ class Controller:
             1000 * (rendered - started),
         )
         ok = True
+        left_out: dict[IngressKey, str] = {}
         for writer in self.writers:
+            content = document
             try:
-                if await writer.write(document):
+                if writer.limit is not None and len(document) > writer.limit:
+                    content, dropped = self.reconciler.fit(writer.limit)
+                    for key, size in dropped:
+                        left_out.setdefault(key, _left_out_reason(writer.target, writer.limit, len(document), size))
+                if await writer.write(content):
                     self.metrics.config_writes.inc(target=writer.target.split()[0])
-                    log.info(
-                        "wrote %s (%d routes, %d bytes)", writer.target, self.reconciler.route_count, len(document)
-                    )
+                    log.info("wrote %s (%d routes, %d bytes)", writer.target, self.reconciler.route_count, len(content))
             except (ApiError, OSError) as err:
                 ok = False
                 self._last_write_error = f"{writer.target}: {err}"
                 self.metrics.errors.inc(stage="write")
                 log.error("writing %s failed: %s", writer.target, err)
         log.debug("config written %.1f ms after the batch started", 1000 * (time.monotonic() - started))
+        self._write_error = None if ok else self._last_write_error
         if ok:
+            self.left_out = left_out
+            self.metrics.ingresses.set(len(left_out), state="left_out")
             self.metrics.last_write.set(time.time())
             self.metrics.reconcile_seconds.observe(time.monotonic() - started)
         return ok
@@ -327,6 +510,22 @@ class Controller:
         self.metrics.routes.set(self.reconciler.route_count)
         self.metrics.ingresses.set(len(self.reconciler.state.ingresses), state="seen")
         self.metrics.ingresses.set(len(self.reconciler.applied_keys()), state="routed")
+        self.metrics.ingresses.set(len(self.left_out), state="left_out")
+
+
+def _cancelling() -> bool:
+    """Whether the running task is being cancelled."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def _left_out_reason(target: str, limit: int, size: int, share: int) -> str:
+    """The UpdateError text of an Ingress left out of a config over its target's size limit."""
+    return (
+        f"saving config: {target}: the config is {size:,} bytes, over the {limit:,} a Kubernetes Secret holds; "
+        f"this Ingress adds {share:,} bytes, among the most, so its routes were left out and the others' written "
+        "(a --config-file on a shared volume has no size limit)"
+    )
 
 
 # ---------------------------------------------------------------------- HTTP endpoints

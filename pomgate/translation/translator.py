@@ -20,15 +20,35 @@ from pomgate.translation.annotations import (
     read_flags,
     secret_annotation_names,
 )
+from pomgate.translation.budget import IngressBudget
 from pomgate.translation.classes import ClassSelector
 from pomgate.translation.errors import Problem, TranslationFailure
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.references import SecretEntry, find_endpoint_subsets, find_secret, find_service
 from pomgate.translation.route import IngressOutcome, Route, RouteKey, TranslationResult, UnknownValue
 from pomgate.translation.slug import stat_name
-from pomgate.translation.validation import REGEX_FIELDS, core_validation_problems, pem_blocks, regex_problem
+from pomgate.translation.validation import (
+    REGEX_FIELDS,
+    check_regex,
+    core_validation_problems,
+    over_budget_reason,
+    pem_blocks,
+)
 
 PARSING = "parsing ingress: "
+COSTLY_HINT = (
+    "fewer Unicode classes (\\p, \\P) and smaller counted repetitions, or several simpler paths instead of one regex"
+)
+
+
+#: Annotations that make a translation compile regexes (`path_regex` turns paths into `regex`).
+REGEX_ANNOTATIONS = ("path_regex", "regex_rewrite_pattern", "host_path_regex_rewrite_pattern")
+
+
+def compiles_regexes(ingress: Ingress, prefix: str) -> bool:
+    """Whether translating ``ingress`` may compile a regex (the costly part of a translation)."""
+    annotations = ingress.metadata.annotation_map
+    return any(f"{prefix}/{name}" in annotations for name in REGEX_ANNOTATIONS)
 
 
 def translate(inventory: Inventory, options: TranslateOptions | None = None) -> TranslationResult:
@@ -161,6 +181,10 @@ class _IngressTranslation:
     problems: list[Problem] = field(default_factory=list)
     secrets: dict[str, SecretEntry | None] = field(default_factory=dict)
     flags: Flags = field(default_factory=Flags)
+    #: Started at the first regex: an Ingress without regexes never reads the clock.
+    budget: IngressBudget | None = None
+    over_budget: bool = False
+    regexes_checked: set[tuple[str, str]] | None = None
 
     @property
     def namespace(self) -> str:
@@ -632,20 +656,35 @@ class _IngressTranslation:
             self.problems.append(problem)
         for key in REGEX_FIELDS:
             pattern = route.fields.get(key)
-            if not isinstance(pattern, str):
-                continue
-            label = "path regex" if key == "regex" else key
-            reason = regex_problem(pattern, label)
-            if reason:
-                target = (
-                    fld + ("path",) if key == "regex" else ("metadata", "annotations", f"{self.options.prefix}/{key}")
-                )
-                hint = None
-                if "(?=" in pattern or "(?!" in pattern or "(?<" in pattern:
-                    hint = "RE2 has no lookaround: match the wanted paths positively, or split them into several paths"
-                elif "\\1" in pattern or "\\2" in pattern:
-                    hint = "RE2 has no backreferences"
-                self.problem("regex/re2", f"config validation: {reason}", target, hint=hint)
+            if isinstance(pattern, str):
+                self.check_regex_field(key, pattern, fld)
+
+    def check_regex_field(self, key: str, pattern: str, fld: FieldPath) -> None:
+        """Compile one regex of a route within the Ingress's budget (which starts at its first regex)."""
+        if self.budget is None or self.regexes_checked is None:
+            self.budget = IngressBudget(self.options.ingress_budget)
+            self.regexes_checked = set()
+        elif (key, pattern) in self.regexes_checked:
+            return  # an annotation's pattern is in every route: checked (and reported) once
+        self.regexes_checked.add((key, pattern))
+        label = "path regex" if key == "regex" else key
+        target = fld + ("path",) if key == "regex" else ("metadata", "annotations", f"{self.options.prefix}/{key}")
+        if self.budget.exceeded():
+            if not self.over_budget:
+                self.over_budget = True
+                reason = over_budget_reason(pattern, label, self.budget)
+                self.problem("regex/too-costly", f"config validation: {reason}", target, hint=COSTLY_HINT)
+            return
+        verdict = check_regex(pattern, label, self.budget)
+        if verdict is None:
+            return
+        rule, reason = verdict
+        hint = COSTLY_HINT if rule == "regex/too-costly" else None
+        if rule == "regex/re2" and ("(?=" in pattern or "(?!" in pattern or "(?<" in pattern):
+            hint = "RE2 has no lookaround: match the wanted paths positively, or split them into several paths"
+        elif rule == "regex/re2" and ("\\1" in pattern or "\\2" in pattern):
+            hint = "RE2 has no backreferences"
+        self.problem(rule, f"config validation: {reason}", target, hint=hint)
 
 
 def _port_names(service: Service) -> str:
@@ -665,4 +704,4 @@ def _go_path(path: HTTPIngressPath) -> str:
     return f"{{Path:{path.path} PathType:{path.pathType} Backend:{{Service:{svc}}}}}"
 
 
-__all__ = ["UnknownValue", "locate", "translate", "translate_ingress"]
+__all__ = ["UnknownValue", "compiles_regexes", "locate", "translate", "translate_ingress"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.standin import StandInApiServer
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -39,9 +40,9 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, what: str = 
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
-def http_get(url: str) -> tuple[int, str]:
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return int(response.status), response.read().decode()
     except urllib.error.HTTPError as err:
         return int(err.code), err.read().decode()
@@ -81,6 +82,14 @@ class ControllerProcess:
             return self.config_file.read_bytes()
         except FileNotFoundError:
             return None
+
+    def memory_mib(self) -> tuple[float, float]:
+        """(resident set now, its peak) of the process in MiB, from /proc."""
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields[key] = value.split()
+        return int(fields["VmRSS"][0]) / 1024, int(fields["VmHWM"][0]) / 1024
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:

@@ -69,9 +69,9 @@ def test_create_update_break_and_delete_an_ingress(apiserver: StandInApiServer, 
     assert status == {"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}}
 
     changed = ingress("web", "www.example.com", "web")
-    changed["metadata"]["resourceVersion"] = apiserver.get("networking.k8s.io/v1", "Ingress", "default", "web")[
-        "metadata"
-    ]["resourceVersion"]
+    stored = apiserver.get("networking.k8s.io/v1", "Ingress", "default", "web")
+    assert stored is not None
+    changed["metadata"]["resourceVersion"] = stored["metadata"]["resourceVersion"]
     apiserver.replace(changed)
     wait_until(lambda: hosts(controller) == ["https://www.example.com"], what="the updated host")
 

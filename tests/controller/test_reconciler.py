@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pomgate.controller.livestate import LiveState
+from pomgate.controller.livestate import Change, LiveState
 from pomgate.controller.output import write_atomically
-from pomgate.controller.reconciler import Reconciler, check_base_config
+from pomgate.controller.reconciler import HEADER, Reconciler, check_base_config
 from pomgate.kube.inventory import build_inventory
 from pomgate.reports.routes import routes_config
 from pomgate.scanning.manifest import ManifestObject, Origin
@@ -26,10 +27,28 @@ from tests.controller.objects import endpoints, ingress, ingress_class, service,
 LIVE = TranslateOptions(assumed_ingress_class=None, live=True)
 
 
+#: The Secrets fed to each reconciler, as the API server would answer a GET.
+_CLUSTERS: weakref.WeakKeyDictionary[Reconciler, dict[tuple[str, str], dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
 def feed(reconciler: Reconciler, *objects: dict[str, Any], event: str = "ADDED") -> set[tuple[str, str]]:
+    """Watch events, and (as the runner does) a GET of each Secret an Ingress starts to refer to."""
+    cluster = _CLUSTERS.setdefault(reconciler, {})
+    state = reconciler.state
     affected: set[tuple[str, str]] = set()
     for obj in objects:
-        affected |= reconciler.state.apply(obj["kind"], event, obj).ingresses
+        meta = obj["metadata"]
+        if obj["kind"] == "Secret":
+            key = (meta.get("namespace", ""), meta["name"])
+            if event == "DELETED":
+                cluster.pop(key, None)
+            else:
+                cluster[key] = obj
+        change = state.apply(obj["kind"], event, obj)
+        affected |= change.ingresses
+        for secret in change.fetch:
+            fetched = state.fetched_secret(secret, state.secret_versions[secret], cluster.get(secret))
+            affected |= fetched.ingresses
     return affected
 
 
@@ -132,6 +151,71 @@ def test_dependencies_follow_the_ingress_and_only_dependents_are_affected() -> N
     assert state.dependents_of(Dependency("Endpoints", "default", "b")) == {("default", "one"), ("default", "two")}
     # deleting a Service re-translates its dependents (which then fail, keeping their last good routes)
     assert feed(reconciler, service("b"), event="DELETED") == {("default", "one"), ("default", "two")}
+
+
+def test_secret_data_is_kept_only_while_an_ingress_refers_to_it() -> None:
+    state = LiveState(LIVE)
+    secret = {**tls_secret("web-tls"), "metadata": {"name": "web-tls", "namespace": "default", "resourceVersion": "5"}}
+    key, ref = ("default", "web"), ("default", "web-tls")
+    for obj in (ingress_class(), service("web"), endpoints("web")):
+        state.apply(obj["kind"], "ADDED", obj)
+    assert state.apply("Secret", "ADDED", secret).ingresses == set()
+    assert ref not in state.inventory.secrets and state.secret_versions[ref] == "5"  # its name and version only
+
+    change = state.apply("Ingress", "ADDED", ingress("web", "web.example.com", "web", tls="web-tls"))
+    assert change.ingresses == {key} and change.fetch == {ref}
+    assert state.unfetched_secrets(key) == {ref}
+    newer = {**secret, "metadata": {**secret["metadata"], "resourceVersion": "6"}}
+    assert state.fetched_secret(ref, "4", newer).ingresses == set()  # the Secret changed since: not taken
+    assert state.fetched_secret(ref, "5", newer).ingresses == {key}
+    assert state.inventory.secrets[ref].model.data is not None and not state.unfetched_secrets(key)
+    assert state.fetched_secret(ref, "5", secret).ingresses == set()  # a late answer changes nothing
+
+    state.apply("Ingress", "MODIFIED", ingress("web", "web.example.com", "web"))
+    assert ref not in state.inventory.secrets and state.secret_versions[ref] == "6"  # data dropped
+    broken = {**secret, "data": {"tls.crt": 7}}  # cannot be typed: absent, and not fetched again and again
+    state.apply("Secret", "MODIFIED", broken)
+    state.apply("Ingress", "MODIFIED", ingress("web", "web.example.com", "web", tls="web-tls"))
+    state.fetched_secret(ref, state.secret_versions[ref], broken)
+    assert ref not in state.inventory.secrets and not state.unfetched_secrets(key)
+    assert state.apply("Secret", "DELETED", secret).ingresses == {key}
+    assert ref not in state.secret_versions
+
+
+def test_secret_events_that_wait_for_a_translation_wait_without_other_teams_data() -> None:
+    state = LiveState(LIVE)
+    other = {**tls_secret("blob", "other"), "metadata": {"name": "blob", "namespace": "other", "resourceVersion": "3"}}
+    waiting = state.without_data(other)
+    assert "data" not in waiting and waiting["metadata"]["resourceVersion"] == "3"
+    assert state.apply("Secret", "ADDED", waiting) == Change()
+    assert state.secret_versions[("other", "blob")] == "3"
+    # An Ingress that came first in the buffer refers to it by the time it is applied: fetched, not empty.
+    state.apply("Ingress", "ADDED", ingress("web", "web.example.com", "web", namespace="other", tls="blob"))
+    change = state.apply("Secret", "MODIFIED", waiting)
+    assert change.ingresses == {("other", "web")} and change.fetch == {("other", "blob")}
+    assert ("other", "blob") not in state.inventory.secrets
+    assert state.without_data(other) is other  # referenced now: kept whole
+
+
+def test_a_config_over_a_limit_leaves_out_the_ingresses_that_add_the_most() -> None:
+    reconciler = Reconciler(LIVE)
+    feed(reconciler, ingress_class(), service("web"), endpoints("web"), tls_secret("shared"))
+    for index, size in enumerate((3000, 1000, 5000, 2000)):
+        headers = {"ingress.pomerium.io/set_request_headers": '{"X": "' + "x" * size + '"}'}
+        feed(reconciler, ingress(f"i{index}", f"i{index}.example.com", "web", annotations=headers, tls="shared"))
+    reconciler.full_sync()
+    full = reconciler.document()
+    document, left_out = reconciler.fit(len(full) - 4000)
+    assert [key for key, _size in left_out] == [("default", "i2")]  # 5 KB: enough on its own
+    assert len(document) <= len(full) - 4000 and document == reconciler.document({("default", "i2")})
+    document, left_out = reconciler.fit(len(full) - 6000)
+    assert [key for key, _size in left_out] == [("default", "i2"), ("default", "i0")]  # the largest first
+    assert [r["from"] for r in routes_of(document)] == ["https://i1.example.com", "https://i3.example.com"]
+    assert yaml.safe_load(document)["certificates"]  # still used by the others
+    everything_out, left_out = reconciler.fit(len(HEADER) + 20)
+    assert len(left_out) == 4 and routes_of(everything_out) == []
+    assert "certificates" not in yaml.safe_load(everything_out)  # its last user is gone with it
+    assert reconciler.fit(len(full)) == (full, [])
 
 
 def test_status_and_resource_version_changes_do_not_retranslate() -> None:

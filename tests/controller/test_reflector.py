@@ -22,11 +22,17 @@ class ScriptedClient:
         self.lists = lists
         self.watches = watches
         self.watched_from: list[str] = []
+        self.pages = 0
 
-    async def list(self, resource: Resource, namespace: str | None = None) -> tuple[list[dict[str, Any]], str]:
+    async def list_pages(
+        self, resource: Resource, namespace: str | None = None, *, page_size: int | None = None
+    ) -> AsyncIterator[tuple[list[dict[str, Any]], str]]:
         items = self.lists.pop(0)
-        version = max((int(i["metadata"]["resourceVersion"]) for i in items), default=1)
-        return items, str(version)
+        version = str(max((int(i["metadata"]["resourceVersion"]) for i in items), default=1))
+        size = page_size or max(1, len(items))
+        for start in range(0, max(1, len(items)), size):
+            self.pages += 1
+            yield items[start : start + size], version
 
     async def watch(
         self, resource: Resource, resource_version: str, namespace: str | None = None, *, timeout_seconds: int = 300
@@ -88,3 +94,29 @@ def test_a_dropped_stream_rewatches_from_the_last_version_and_skips_replays() ->
     assert seen == [("ADDED", "a"), ("ADDED", "b"), ("DELETED", "a")]
     assert client.watched_from == ["1", "5", "8"]
     assert metrics.watch_restarts.value(kind="Ingress", reason="unreachable") == 1
+
+
+def test_a_paged_list_hands_over_each_page_and_waits_for_the_lists_it_follows() -> None:
+    client = ScriptedClient(lists=[[obj(name, str(index + 1)) for index, name in enumerate("abcde")]], watches=[])
+    seen: list[str] = []
+    ingresses_listed = asyncio.Event()
+    reflector = Reflector(
+        client,  # type: ignore[arg-type]
+        INGRESSES,
+        lambda kind, event, body: seen.append(body["metadata"]["name"]),
+        Metrics(),
+        page_size=2,
+        after=[ingresses_listed],
+    )
+
+    async def main() -> None:
+        task = asyncio.create_task(reflector.run())
+        await asyncio.sleep(0.1)
+        assert client.pages == 0 and not reflector.synced.is_set()  # waits for the Ingresses
+        ingresses_listed.set()
+        await asyncio.sleep(0.1)
+        task.cancel()
+
+    asyncio.run(main())
+    assert seen == ["a", "b", "c", "d", "e"] and client.pages == 3
+    assert reflector.synced.is_set() and client.watched_from == ["5"]

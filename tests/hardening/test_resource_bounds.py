@@ -161,3 +161,41 @@ def test_a_hundred_thousand_tiny_files(tmp_path: Path) -> None:
     run = check(root, tmp_path)
     assert run.summary["files"] == 100_000
     assert run.seconds < 180 and run.peak_mib < 600, (run.seconds, run.peak_mib)
+
+
+def regex_ingress(patterns: list[str]) -> str:
+    """One Ingress with an ImplementationSpecific regex path per pattern, and its Service (JSON is YAML)."""
+    backend = {"service": {"name": "web", "port": {"number": 80}}}
+    paths = [{"path": pattern, "pathType": "ImplementationSpecific", "backend": backend} for pattern in patterns]
+    annotations = {"ingress.pomerium.io/path_regex": "true", "ingress.pomerium.io/allow_any_authenticated_user": "true"}
+    document = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "costly", "namespace": "default", "annotations": annotations},
+        "spec": {"ingressClassName": "pomerium", "rules": [{"host": "a.example.com", "http": {"paths": paths}}]},
+    }
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}}
+    return json.dumps(document) + "\n---\n" + json.dumps(service) + "\n"
+
+
+def test_ten_path_regexes_that_take_re2_seconds_each_to_compile(tmp_path: Path) -> None:
+    # 20,000 case-folded negated Unicode classes: RE2 parses this for ~3-4 s (unbounded: 40 s for ten).
+    slow = "(?i)[" + "\\PL" * 20_000 + "]"
+    (tmp_path / "ingress.yaml").write_text(regex_ingress([f"/t{index}/{slow}" for index in range(10)]))
+    run = check(tmp_path / "ingress.yaml", tmp_path)
+    costly = [f for f in run.findings if f["rule"] == "regex/too-costly"]
+    assert len(costly) == 10 and {f["severity"] for f in costly} == {"error"}
+    assert "is too costly to compile" in costly[0]["message"] and "20,000 Unicode classes" in costly[0]["message"]
+    assert slow not in json.dumps(run.findings)  # the 60 KB pattern is not echoed back
+    assert run.seconds < 10 and run.peak_mib < 150, (run.seconds, run.peak_mib)
+
+
+def test_an_ingress_whose_regexes_exceed_its_translation_budget(tmp_path: Path) -> None:
+    # Each compiles in ~0.15 s (a large RE2 program within its 8 MiB): 40 of them, ~6 s unbounded.
+    patterns = [f"/v{index}/\\pL{{1,250}}" for index in range(40)]
+    (tmp_path / "ingress.yaml").write_text(regex_ingress(patterns))
+    run = check(tmp_path / "ingress.yaml", tmp_path)
+    [finding] = [f for f in run.findings if f["rule"] == "regex/too-costly"]
+    assert "used up its translation budget of 1 s" in finding["message"], finding["message"]
+    assert run.summary["errors"] >= 1
+    assert run.seconds < 5, run.seconds  # the 1 s budget, one compile and the process start

@@ -57,7 +57,8 @@ Semantics (as the real API server, unless noted):
   schema validation (``fieldValidation`` is accepted and ignored), no managedFields, no Table output, and
   namespaces need not exist to hold objects.
 - Errors are ``kind: Status`` objects: 404 NotFound, 409 AlreadyExists/Conflict, 410 Expired, 422 Invalid (no
-  metadata.name), 400 BadRequest (bad JSON, wrong apiVersion/kind), 405, 415; injected faults as configured.
+  metadata.name; a Secret whose values exceed 1 MiB together), 400 BadRequest (bad JSON, wrong apiVersion/kind),
+  405, 415; injected faults as configured. Request bodies may be up to 3 MiB, as on the real server.
 
 kubectl (v1.32): discovery is the legacy kind (``/api``, ``/apis``, ``/apis/G/V``; kubectl falls back from the
 aggregated form by itself). A minimal ``/openapi/v3`` (each group-version's paths with the ``fieldValidation``

@@ -18,6 +18,10 @@ from typing import Any, Self, TypeVar, cast
 
 import aiohttp.web
 import yaml
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import StreamReader
+from aiohttp.web_protocol import RequestHandler
 
 from tests.standin.emulator import Fault, Faults, RequestRecord, StandInEmulator
 from tests.standin.patches import MERGE
@@ -25,6 +29,8 @@ from tests.standin.resources import resolve
 from tests.standin.store import Obj, Store
 
 T = TypeVar("T")
+#: The API server takes request bodies up to 3 MiB (a 1 MiB Secret is 1.4 MB in base64); aiohttp's default is 1 MiB.
+MAX_REQUEST_BODY = 3 * 1024 * 1024
 
 
 def _clone(obj: T) -> T:
@@ -124,7 +130,20 @@ class StandInApiServer:
             store=self.store, faults=self.faults, log=self.requests, bookmark_interval=self.bookmark_interval
         )
         await emulator.__aenter__()
-        server = aiohttp.web.Server(emulator, handler_cancellation=True)
+        loop = asyncio.get_running_loop()
+
+        def request(
+            message: RawRequestMessage,
+            payload: StreamReader,
+            protocol: RequestHandler,
+            writer: AbstractStreamWriter,
+            task: asyncio.Task[None],
+        ) -> aiohttp.web.BaseRequest:
+            return aiohttp.web.BaseRequest(
+                message, payload, protocol, writer, task, loop, client_max_size=MAX_REQUEST_BODY
+            )
+
+        server = aiohttp.web.Server(emulator, handler_cancellation=True, request_factory=request)
         runner = aiohttp.web.ServerRunner(server, shutdown_timeout=1.0)
         await runner.setup()
         site = aiohttp.web.TCPSite(runner, self.host, self._port, reuse_address=True)

@@ -77,6 +77,24 @@ def invalid(res: ResourceDef, name: str, field: str, why: str) -> ApiError:
     return ApiError(422, "Invalid", f'{kind} "{name}" is invalid: {field}: {why}', details)
 
 
+#: The API server refuses a Secret whose values hold more than this many bytes together (core.MaxSecretSize).
+MAX_SECRET_SIZE = 1024 * 1024
+
+
+def check_secret_size(res: ResourceDef, obj: Obj) -> None:
+    """422 like the API server when a Secret's ``data`` (decoded) and ``stringData`` exceed 1 MiB."""
+    if res.kind != "Secret":
+        return
+    total = 0
+    for value in (obj.get("data") or {}).values():
+        text = str(value or "")
+        total += len(text) * 3 // 4 - text[-2:].count("=")
+    total += sum(len(str(value or "").encode()) for value in (obj.get("stringData") or {}).values())
+    if total > MAX_SECRET_SIZE:
+        name = str((obj.get("metadata") or {}).get("name") or "")
+        raise invalid(res, name, "data", f"Too long: must have at most {MAX_SECRET_SIZE} bytes")
+
+
 def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
@@ -187,6 +205,7 @@ class Store:
         meta.setdefault("creationTimestamp", now())
         meta.setdefault("generation", 1)
         obj["metadata"] = meta
+        check_secret_size(res, obj)
         with self._lock:
             if (ns, name) in self._objects[res.storage_key]:
                 details = {"name": name, "group": res.group, "kind": res.plural}
@@ -370,6 +389,7 @@ class Store:
                     new["status"] = old["status"]
         if new == old:  # a no-op write: no new resourceVersion, no event (as the real server does)
             return old
+        check_secret_size(res, new)
         if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
             return self._commit(res.storage_key, "DELETED", new, old)
         return self._commit(res.storage_key, "MODIFIED", new, old)
