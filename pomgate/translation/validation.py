@@ -124,7 +124,10 @@ def _first_core_problem(fields: dict[str, Any]) -> Problem | None:
 @functools.lru_cache(maxsize=4096)
 def _to_url(url: str) -> tuple[str, str | None]:
     """The scheme of one `to` URL and what Pomerium says when parsing it fails (None: it parses)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:  # an unbalanced "[" or "]" in the host (a Service name the API server refuses)
+        return url.partition(":")[0], f"error parsing to URLs: {url}: {err}"
     if not parts.scheme:
         return "", f"error parsing to URLs: {url}: url scheme must be provided"
     if not parts.hostname and parts.scheme not in ("unix", "https+unix"):

@@ -616,3 +616,11 @@ spec:
     def test_namespace_filter(self) -> None:
         text = docs(ingress(), service())
         assert routes(text, namespaces=frozenset({"other"})) == []
+
+
+def test_a_backend_service_name_with_a_bracket_is_an_error_not_a_traceback() -> None:
+    from tests.helpers import analyze, errors, ingress, simple_rule
+
+    analysis = analyze(ingress(rules=simple_rule(service='"g ]one"')))
+    assert errors(analysis)
+    assert not analysis.translation.routes
