@@ -90,6 +90,7 @@ def analyze(
         focus=focus,
         build=config.build and not settings.no_build,
         progress=_build_progress() if sys.stderr.isatty() else None,
+        wait_for_cache=False,  # the cache writer finishes after we exit; output is not held up for it
     )
     if sys.stderr.isatty():
         sys.stderr.write("\r\033[K")  # clear the progress line

@@ -153,6 +153,7 @@ def analyze_deployed(
     focus: Collection[str] | None = None,
     build: bool = True,
     progress: Progress | None = None,
+    wait_for_cache: bool = True,
 ) -> Deployment:
     """Analyse ``paths`` the way they are deployed: plain manifests, kustomize roots, charts and applications.
 
@@ -176,7 +177,7 @@ def analyze_deployed(
                 cache=cache,
                 stdin_text=stdin_text,
                 focus=focus,
-                wait_for_cache=False,
+                wait_for_cache=wait_for_cache,
                 discovered=walked,
             )
         )
@@ -223,8 +224,6 @@ def analyze_deployed(
             dict(scanned.source_paths),
         )
     ]
-    if cache is not None:
-        cache.wait()
     builds = [env for env in environments if env.kind in ("kustomize", "helm") and env.buildable]
     built_cache = build_cache if build_cache is not None else BuildCache()
     for result in build_all(tree, builds, cache=built_cache, progress=progress):
@@ -237,6 +236,8 @@ def analyze_deployed(
         EnvironmentAnalysis(environment, analyze_parts(members, options, config))
         for environment, members in _grouped(parts, groups)
     ]
+    if cache is not None and wait_for_cache:
+        cache.wait()  # the scan cache's writer (a forked child) has finished: library callers may read it
     if len(results) == 1 and not extra:
         analysis = results[0].analysis
         return Deployment(results, _focused(analysis.findings, focus), plan, analysis.sources)
