@@ -127,6 +127,27 @@ def tree_entries(repo: git.Repo, rev: str) -> list[tuple[str, str, str]]:
     return entries
 
 
+def files_mentioning(repo: git.Repo, rev: str | None, needles: Sequence[str]) -> list[str]:
+    """The manifest files of ``rev`` (the working tree when None) whose text has one of ``needles``.
+
+    `git grep` reads git objects (or the working tree, untracked files too, ignored ones not) without
+    Python reading every file; no match is an empty list.
+    """
+    patterns = [part for needle in needles for part in ("-e", needle)]
+    where = [_commit(repo, rev)] if rev is not None else ["--untracked"]
+    spec = ["--", *(f"*{extension}" for extension in MANIFEST_EXTENSIONS)]
+    done = subprocess.run(
+        ["git", "-C", str(repo.working_tree_dir), "grep", "-l", "-z", "-F", *patterns, *where, *spec],
+        capture_output=True,
+        check=False,
+        env=git_environment(),
+    )
+    if done.returncode not in (0, 1):
+        raise RevisionError(f"git grep failed: {done.stderr.decode(errors='replace').strip()}")
+    names = [name.decode("utf-8", "surrogateescape") for name in done.stdout.split(b"\0") if name]
+    return [name.partition(":")[2] if rev is not None else name for name in names]
+
+
 def changed_listing(
     repo: git.Repo, base_listing: Sequence[tuple[str, str]], base: str, head: str, prefixes: Sequence[str]
 ) -> list[tuple[str, str]]:

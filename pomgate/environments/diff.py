@@ -15,16 +15,25 @@ from typing import TYPE_CHECKING
 
 from pomgate.config import Config
 from pomgate.diff.compare import DiffResult, compare
-from pomgate.diff.gitread import blob_id, repository_prefixes
+from pomgate.diff.gitread import blob_id, files_mentioning, repository_prefixes
 from pomgate.diff.run import DiffConfiguration, diff_revisions
+from pomgate.environments.applications import APPLICATION_GROUPS, find_applications
 from pomgate.environments.build import BuildCache, build_all
 from pomgate.environments.kustomization import KUSTOMIZATION_FILES
 from pomgate.environments.plan import Environment, Plan, plan_builds
-from pomgate.environments.run import CHART_FILE, analyze_parts, built_part
+from pomgate.environments.run import (
+    CHART_FILE,
+    analyze_parts,
+    built_part,
+    deployed_by_applications,
+    git_remotes,
+    is_application,
+)
 from pomgate.environments.tree import GitTree, Tree, WorkingTree
 from pomgate.findings import Finding
 from pomgate.pipeline import Analysis, analyze_objects
 from pomgate.scanning.cache import ScanCache
+from pomgate.scanning.scan import scan_text
 from pomgate.translation.options import TranslateOptions
 
 if TYPE_CHECKING:
@@ -37,11 +46,12 @@ class Side:
 
     tree: Tree
     plan: Plan
+    environments: list[Environment] = field(default_factory=list)  # the plan's, named by their applications
     digests: dict[str, tuple[object, ...]] = field(default_factory=dict)
 
     def environment(self, name: str) -> Environment | None:
         """The environment called ``name`` on this side."""
-        return next((env for env in self.plan.environments if env.name == name), None)
+        return next((env for env in self.environments if env.name == name), None)
 
     def claims(self, path: str) -> bool:
         """Whether a build of this side reads ``path`` (so it is not a plain manifest here)."""
@@ -52,13 +62,36 @@ def _under(path: str, prefixes: Sequence[str]) -> bool:
     return "" in prefixes or not prefixes or any(path == p or path.startswith(p + "/") for p in prefixes)
 
 
-def plan_side(tree: Tree, paths: Collection[str], prefixes: Sequence[str]) -> Side:
-    """The builds among ``paths`` (the side's files, repository paths) under ``prefixes``."""
+def plan_side(
+    tree: Tree,
+    paths: Collection[str],
+    prefixes: Sequence[str],
+    application_files: Sequence[str] = (),
+    remotes: Sequence[str] = (),
+) -> Side:
+    """The builds among ``paths`` (the side's files, repository paths) under ``prefixes``.
+
+    ``application_files`` may hold Argo CD or Flux objects: the roots and charts they deploy are
+    named by them and take their namespace and options, as in `check`. (A plain folder an
+    application deploys stays in the plain-file diff.)
+    """
     kustomizations = [p for p in paths if posixpath.basename(p) in KUSTOMIZATION_FILES and _under(p, prefixes)]
     charts = [posixpath.dirname(p) for p in paths if posixpath.basename(p) == CHART_FILE and _under(p, prefixes)]
     plan = plan_builds(tree, kustomizations, charts)
-    side = Side(tree, plan)
-    for environment in plan.environments:
+    environments = plan.environments
+    objects = []
+    for path in application_files:
+        try:
+            objects.extend(scan_text(tree.read(path), path)[0])
+        except OSError:
+            continue
+    if any(is_application(obj) for obj in objects):
+        folders = {posixpath.dirname(path) for path in paths}
+        applications, _notes = find_applications(objects, remotes, folders)
+        deployed, _plain = deployed_by_applications(tree, plan, applications, [""], lambda path: path, [])
+        environments = [environment for environment in deployed if environment.kind != "directory"]
+    side = Side(tree, plan, environments)
+    for environment in environments:
         side.digests[environment.name] = (environment, *(_digest(tree, path) for path in environment.inputs))
     return side
 
@@ -89,14 +122,17 @@ def worktree_paths(root: str) -> list[str]:
 
 def sides(repo: git.Repo, base: str, head: str | None, prefixes: Sequence[str]) -> tuple[Side, Side]:
     """Both sides' builds: the base revision from git objects, the head from git or the working tree."""
+    remotes = git_remotes(str(repo.working_tree_dir))
     base_tree = GitTree(repo, base)
-    base_side = plan_side(base_tree, base_tree.paths(), prefixes)
+    base_apps = files_mentioning(repo, base, APPLICATION_GROUPS)
+    base_side = plan_side(base_tree, base_tree.paths(), prefixes, base_apps, remotes)
+    head_apps = files_mentioning(repo, head, APPLICATION_GROUPS)
     if head is None:
         root = str(repo.working_tree_dir)
-        head_side = plan_side(WorkingTree(root), worktree_paths(root), prefixes)
+        head_side = plan_side(WorkingTree(root), worktree_paths(root), prefixes, head_apps, remotes)
     else:
         head_tree = GitTree(repo, head)
-        head_side = plan_side(head_tree, head_tree.paths(), prefixes)
+        head_side = plan_side(head_tree, head_tree.paths(), prefixes, head_apps, remotes)
     return base_side, head_side
 
 

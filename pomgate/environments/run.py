@@ -213,7 +213,7 @@ def analyze_deployed(
     extra.extend(application_findings)
     scanned_folders = [_relative(path, root) for path in paths if path != "-" and os.path.isdir(path)]
     bases = ["", *sorted({folder for folder in scanned_folders if folder})]
-    environments, directories = _deployed_by_applications(tree, plan, applications, bases, display, extra)
+    environments, directories = deployed_by_applications(tree, plan, applications, bases, display, extra)
     parts = [
         _Part(
             Environment(PLAIN, "plain", ""),
@@ -339,8 +339,8 @@ def git_remotes(root: str) -> list[str]:
     return [line.split(None, 1)[1] for line in done.stdout.splitlines() if " " in line]
 
 
-def _deployed_by_applications(
-    tree: WorkingTree,
+def deployed_by_applications(
+    tree: Tree,
     plan: Plan,
     applications: Sequence[Application],
     bases: Sequence[str],

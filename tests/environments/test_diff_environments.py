@@ -101,3 +101,22 @@ def test_no_build_reads_the_raw_files_as_before(repo: Path) -> None:
     make_api_public(repo)
     document = json.loads(diff(repo, "--no-build").stdout)
     assert all("environment" not in c["route"] for c in document["changed"])
+
+
+@needs_kustomize
+def test_an_application_names_its_environment_in_the_diff_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.environments.test_applications import APPLICATIONS, REPO_URL
+
+    root = write_gitops_repo(tmp_path / "apps-repo", {**FILES, **APPLICATIONS})
+    (root / ".git").rmdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "remote", "add", "origin", REPO_URL)
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    make_api_public(root)
+    document = json.loads(diff(root).stdout)
+    changed = {(c["route"]["environment"], tuple(c["route"]["to"])) for c in document["changed"]}
+    # app-prod deploys overlays/prod with nameSuffix -blue: the same upstream as `check` shows.
+    assert ("app-prod", ("http://api-v2-blue.prod.svc.cluster.local:8080",)) in changed
+    assert "overlays/prod" not in {name for name, _to in changed}
