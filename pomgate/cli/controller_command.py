@@ -77,6 +77,16 @@ def controller(
             dir_okay=False,
         ),
     ] = None,
+    hosts_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--hosts-config",
+            envvar="HOSTS_CONFIG",
+            metavar="FILE",
+            help="A pomgate configuration (.pomgate.yaml) whose hosts: map says which namespaces may serve a host; "
+            "an Ingress with a route on a host its namespace may not serve is refused (no routes, an UpdateError).",
+        ),
+    ] = None,
     config_secret: Annotated[
         str | None,
         typer.Option(
@@ -176,6 +186,11 @@ def controller(
     fails that Ingress (a Warning `UpdateError` event); the others are unaffected, and a failing
     Ingress keeps its last good routes until the controller restarts.
 
+    With --hosts-config, host ownership is enforced as `pomgate check` does (routing/cross-namespace-host):
+    an Ingress with a route on a host the file's hosts: keeps from its namespace is refused, without
+    its last good routes, and gets an UpdateError naming the host, the entry and the allowed namespaces.
+    The file is read at startup (a change takes effect when the controller restarts).
+
     Output: --config-file (a file Pomerium watches) and/or --config-secret (a Secret Pomerium mounts).
     Replicas elect one writer with a Lease; the others keep their view current and take over when it
     goes away. Nothing is written until every watched kind has been listed once.
@@ -250,6 +265,26 @@ def controller(
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as err:
             typer.echo(f"pomgate controller: --base-config: {err}", err=True)
             raise typer.Exit(2) from None
+    host_owners: dict[str, tuple[str, ...]] = {}
+    if hosts_config is not None:
+        from pomgate.config import ConfigError as PomgateConfigError
+        from pomgate.config import load_config
+
+        try:
+            host_owners = load_config(hosts_config).hosts
+        except PomgateConfigError as err:
+            typer.echo(f"pomgate controller: --hosts-config: {err}", err=True)
+            raise typer.Exit(2) from None
+        if host_owners:
+            logging.getLogger("pomgate.controller").info(
+                "host ownership from %s: %d host pattern(s) reserved for their namespaces",
+                hosts_config,
+                len(host_owners),
+            )
+        else:
+            logging.getLogger("pomgate.controller").warning(
+                "--hosts-config %s has no hosts: entries: every namespace may serve every host", hosts_config
+            )
     try:
         cluster = load_cluster_config(kubeconfig, context)
     except ConfigError as err:
@@ -275,6 +310,7 @@ def controller(
         ),
         config_file=config_file,
         base_config=base,
+        host_owners=host_owners,
         config_secret=secret,
         status_service=status_service,
         health_address=health,

@@ -6,6 +6,12 @@ what happened to each (those that compile regexes where the injected `isolate` p
 `Reconciler.document` renders the whole config, `Reconciler.fit` one under a size limit. Like upstream
 (controller.md §4, §7): a failing Ingress keeps its last good routes during a run, and the initial
 sync rebuilds everything from scratch, so after a restart a failing Ingress has none.
+
+With ``host_owners`` (the ``hosts:`` map of a pomgate configuration) an Ingress with a route on a host
+its namespace may not serve is *refused*: it fails with the offline rule's message
+(`host_ownership_violations`) and contributes no routes at all, its last good ones included. A
+refusal is a decision, not a transient error that last good routes bridge, and the config must be the
+same whether the replica that writes it saw the Ingress's history or started after it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 from pomgate.controller.livestate import IngressKey, LiveState
 from pomgate.parallel import split_parts
 from pomgate.reports.routes import config_fields, shown_leaf
+from pomgate.rules.routing.cross_namespace_host import HostOwners, HostViolation, host_ownership_violations
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import Route
 from pomgate.translation.translator import compiles_regexes, translate_ingress
@@ -42,6 +49,8 @@ class IngressReport:
     resource_version: str = ""
     error: str | None = None
     routes: int = 0
+    #: Failed because a host is not its namespace's (``hosts:``); it has no routes, not its last good ones.
+    refused: bool = False
 
     @property
     def event_message(self) -> str:
@@ -64,8 +73,8 @@ class _Entry:
     line: bytes  # `- {json}\n`, ready to join
 
 
-#: One Ingress translated: (managed, why not managed, error, [(route sort key, config line)]).
-_Translated = tuple[bool, str | None, str | None, list[tuple[tuple[Any, ...], bytes]]]
+#: One Ingress translated: (managed, why not managed, error, [(route sort key, config line)], refused).
+_Translated = tuple[bool, str | None, str | None, list[tuple[tuple[Any, ...], bytes]], bool]
 #: Starts ``work`` (the translation of ``count`` Ingresses) where it cannot hold up this process, and
 #: returns what waits for its result (raising when it failed); see `pomgate.controller.isolation`.
 Isolate = Callable[[Callable[[], list["_Translated | None"]], int], Callable[[], list["_Translated | None"]]]
@@ -89,8 +98,11 @@ class Reconciler:
         base_config: Mapping[str, Any] | None = None,
         status_service: tuple[str, str] | None = None,
         isolate: Isolate | None = None,
+        host_owners: HostOwners | Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.options = options
+        #: Who may serve which host (``hosts:``); empty: any namespace may serve any host.
+        self.host_owners = host_owners if isinstance(host_owners, HostOwners) else HostOwners(host_owners or {})
         self.state = LiveState(options, status_service)
         #: Where Ingresses that compile regexes are translated (None: here, like the others).
         self.isolate = isolate
@@ -119,7 +131,7 @@ class Reconciler:
             try:
                 results = waiting()
             except Exception as err:  # whatever stopped the isolated run fails its Ingresses, not the loop
-                failed: _Translated = (True, None, f"translating its regexes did not finish: {err}", [])
+                failed: _Translated = (True, None, f"translating its regexes did not finish: {err}", [], False)
                 results = [failed] * len(costly)
             for key, result in zip(costly, results, strict=True):
                 reports.append(self._apply(key, result, keep_last_good))
@@ -138,7 +150,7 @@ class Reconciler:
         if live is None or result is None:
             self._drop(key)
             return IngressReport(key, "removed")
-        managed, unmanaged_reason, error, lines = result
+        managed, unmanaged_reason, error, lines, refused = result
         report = IngressReport(key, "updated", uid=live.uid, resource_version=live.resource_version)
         if not managed:
             self._drop(key)
@@ -147,7 +159,8 @@ class Reconciler:
         elif error is not None:
             report.state = "failed"
             report.error = error
-            if not keep_last_good:
+            report.refused = refused
+            if refused or not keep_last_good:  # a refusal keeps nothing (see the module docstring)
                 self._drop(key)
         else:
             applied = _Applied([_Entry(sort_key, line) for sort_key, line in lines])
@@ -160,9 +173,11 @@ class Reconciler:
     def _translate(self, keys: Sequence[IngressKey]) -> list[_Translated | None]:
         """The shared translator's verdict on each key, with its routes as ready config lines.
 
-        Plain tuples, because with many keys half of them come back from the second process.
+        Plain tuples, because with many keys half of them come back from the second process. An
+        Ingress with a route on a host ``host_owners`` keeps from its namespace is refused.
         """
         state = self.state
+        owners = self.host_owners
         results: list[_Translated | None] = []
         for key in keys:
             live = state.ingresses.get(key)
@@ -172,8 +187,12 @@ class Reconciler:
             outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
             lines: list[tuple[tuple[Any, ...], bytes]] = []
             if outcome.managed and outcome.error is None:
+                violations = host_ownership_violations(outcome.routes, owners) if owners else []
+                if violations:
+                    results.append((True, None, refusal_message(violations), [], True))
+                    continue
                 lines = [(route.sort_key(), _route_line(route)) for route in outcome.routes]
-            results.append((outcome.managed, outcome.unmanaged_reason, outcome.error, lines))
+            results.append((outcome.managed, outcome.unmanaged_reason, outcome.error, lines, False))
         return results
 
     def full_sync(self, skip: Collection[IngressKey] = ()) -> list[IngressReport]:
@@ -305,6 +324,14 @@ class Reconciler:
                 if users[name] == 0 and name in shared:  # the last Ingress that brought it
                     estimate -= len(line)
         return self.document(excluded), left_out
+
+
+def refusal_message(violations: Sequence[HostViolation]) -> str:
+    """The UpdateError text of an Ingress refused for ``violations`` (one sentence per host, in order)."""
+    by_host: dict[str, str] = {}
+    for violation in violations:
+        by_host.setdefault(violation.host, violation.message)
+    return "; ".join(by_host.values()) + "; the Ingress is refused: none of its routes are served"
 
 
 def _sort_key(entry: _Entry) -> tuple[Any, ...]:

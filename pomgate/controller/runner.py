@@ -76,6 +76,8 @@ class ControllerSettings:
     options: TranslateOptions
     config_file: Path | None = None
     base_config: dict[str, Any] = field(default_factory=dict)
+    #: The ``hosts:`` map of --hosts-config: host pattern -> namespaces allowed to serve it (empty: any).
+    host_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     config_secret: tuple[str, str] | None = None
     status_service: tuple[str, str] | None = None
     health_address: tuple[str, int] | None = ("", 8081)
@@ -102,6 +104,7 @@ class Controller:
             base_config=settings.base_config,
             status_service=settings.status_service,
             isolate=self._isolate,
+            host_owners=settings.host_owners,
         )
         self.pending: set[IngressKey] = set()
         self.status_refresh = False

@@ -136,6 +136,132 @@ def test_a_broken_update_keeps_the_last_good_routes_until_a_full_sync() -> None:
     assert routes_of(reconciler.document()) == []
 
 
+OWNERS = {"app.example.com": ["team-a"], "*.internal.example.com": ["platform"]}
+
+
+def team_objects(*namespaces: str) -> list[dict[str, Any]]:
+    objects = [ingress_class()]
+    for namespace in namespaces:
+        objects += [service("web", namespace), endpoints("web", namespace), tls_secret("cert", namespace)]
+    return objects
+
+
+def froms(document: bytes) -> list[str]:
+    return [route["from"] for route in routes_of(document)]
+
+
+def test_a_host_its_namespace_may_not_serve_refuses_the_ingress_without_its_last_good_routes() -> None:
+    reconciler = Reconciler(LIVE, host_owners=OWNERS)
+    feed(reconciler, *team_objects("team-a", "team-b"))
+    feed(
+        reconciler,
+        ingress("web", "app.example.com", "web", namespace="team-a", uid="uid-a"),
+        ingress("grab", "b.example.com", "web", namespace="team-b", tls="cert", uid="uid-b"),
+    )
+    reports = reconciler.full_sync()
+    assert [(r.key, r.state) for r in reports] == [(("team-a", "web"), "updated"), (("team-b", "grab"), "updated")]
+    assert froms(reconciler.document()) == ["https://app.example.com", "https://b.example.com"]
+    assert b"certificates:" in reconciler.document()
+
+    # team-b moves its Ingress onto team-a's host: refused, and its last good route and certificate go too.
+    grab = ingress("grab", "app.example.com", "web", namespace="team-b", tls="cert", uid="uid-b")
+    grab["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/admin"
+    assert feed(reconciler, grab, event="MODIFIED") == {("team-b", "grab")}
+    [report] = reconciler.reconcile({("team-b", "grab")})
+    assert (report.state, report.refused, report.routes) == ("failed", True, 0)
+    assert report.event_message == (
+        "Ingress team-b/grab serves app.example.com from namespace team-b, but the configuration's hosts: reserves "
+        "it for namespace(s) team-a; the Ingress is refused: none of its routes are served"
+    )
+    assert froms(reconciler.document()) == ["https://app.example.com"]
+    assert b"certificates:" not in reconciler.document()
+    assert not reconciler.is_applied(("team-b", "grab")) and reconciler.route_count == 1
+
+    # Without the map the same Ingress is routed: the refusal is the controller's, not the translator's.
+    unrestricted = Reconciler(LIVE)
+    feed(unrestricted, *team_objects("team-b"), grab)
+    assert [r.state for r in unrestricted.full_sync()] == ["updated"]
+
+    # A wildcard entry decides a host under it: the message names the entry.
+    inside = ingress("grab", "db.internal.example.com", "web", namespace="team-b", uid="uid-b")
+    feed(reconciler, inside, event="MODIFIED")
+    [report] = reconciler.reconcile({("team-b", "grab")})
+    assert report.refused and "serves db.internal.example.com from namespace team-b" in report.event_message
+    assert "reserves it (entry *.internal.example.com) for namespace(s) platform" in report.event_message
+
+    # Back on a host of its own: routed again.
+    feed(reconciler, ingress("grab", "grab.example.com", "web", namespace="team-b", uid="uid-b"), event="MODIFIED")
+    [report] = reconciler.reconcile({("team-b", "grab")})
+    assert (report.state, report.refused, report.routes) == ("updated", False, 1)
+    assert froms(reconciler.document()) == ["https://app.example.com", "https://grab.example.com"]
+
+
+def test_a_refusal_names_each_host_once_and_a_translation_error_still_keeps_the_last_good_routes() -> None:
+    reconciler = Reconciler(LIVE, host_owners=OWNERS)
+    feed(reconciler, *team_objects("team-b"))
+    feed(reconciler, ingress("grab", "grab.example.com", "web", namespace="team-b", uid="uid-b"))
+    reconciler.full_sync()
+    good = routes_of(reconciler.document())
+
+    # A translation error before any route exists: upstream's rule, last good routes stay.
+    broken = ingress(
+        "grab",
+        "app.example.com",
+        "web",
+        namespace="team-b",
+        annotations={"ingress.pomerium.io/policy": "allow:\n  maybe:\n  - email:\n      is: a@b.c\n"},
+    )
+    feed(reconciler, broken, event="MODIFIED")
+    [report] = reconciler.reconcile({("team-b", "grab")})
+    assert (report.state, report.refused) == ("failed", False)
+    assert routes_of(reconciler.document()) == good
+
+    # Two forbidden hosts, two paths each, and an allowed one: one sentence per forbidden host, in order.
+    several = ingress("grab", "app.example.com", "web", namespace="team-b", uid="uid-b")
+    rule = several["spec"]["rules"][0]
+    rule["http"]["paths"].append({**rule["http"]["paths"][0], "path": "/two"})
+    several["spec"]["rules"] = [
+        rule,
+        {**rule, "host": "grab.example.com"},
+        {**rule, "host": "x.internal.example.com"},
+    ]
+    feed(reconciler, several, event="MODIFIED")
+    [report] = reconciler.reconcile({("team-b", "grab")})
+    assert report.refused
+    message = report.event_message
+    assert message.count("serves app.example.com") == 1 and message.count("serves x.internal.example.com") == 1
+    assert message.index("app.example.com") < message.index("x.internal.example.com")
+    assert "grab.example.com" not in message
+    assert routes_of(reconciler.document()) == []
+
+    # A restart refuses it the same way.
+    [report] = reconciler.full_sync()
+    assert report.refused and routes_of(reconciler.document()) == []
+
+
+def test_a_refusal_comes_back_from_an_isolated_translation() -> None:
+    """Ingresses that compile regexes are translated in a forked child: the refusal crosses the pipe."""
+    from pomgate.controller.isolation import start_isolated
+
+    counts: list[int] = []
+
+    def isolate(work: Any, count: int) -> Any:
+        counts.append(count)
+        return start_isolated(work, timeout=10)
+
+    reconciler = Reconciler(LIVE, isolate=isolate, host_owners=OWNERS)
+    regex = ingress(
+        "grab", "app.example.com", "web", namespace="team-b", annotations={"ingress.pomerium.io/path_regex": "true"}
+    )
+    regex["spec"]["rules"][0]["http"]["paths"][0].update(path="/api/[a-z]+", pathType="ImplementationSpecific")
+    feed(reconciler, *team_objects("team-b"), regex)
+    [report] = reconciler.full_sync()
+    assert counts == [1]
+    assert (report.state, report.refused) == ("failed", True)
+    assert "reserves it for namespace(s) team-a" in report.event_message
+    assert routes_of(reconciler.document()) == []
+
+
 def test_dependencies_follow_the_ingress_and_only_dependents_are_affected() -> None:
     reconciler = Reconciler(LIVE)
     feed(reconciler, ingress_class(), service("a"), service("b"), endpoints("a"), endpoints("b"))

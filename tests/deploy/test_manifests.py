@@ -28,6 +28,8 @@ CONTROLLER_FLAGS: frozenset[str] = frozenset(
         "--namespaces",
         "--prefix",
         "--kubeconfig",
+        "--hosts-config",
+        "--translation-budget",
     }
 )
 
