@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,17 +128,41 @@ def tree_entries(repo: git.Repo, rev: str) -> list[tuple[str, str, str]]:
     return entries
 
 
-def files_mentioning(repo: git.Repo, rev: str | None, needles: Sequence[str]) -> list[str]:
-    """The manifest files of ``rev`` (the working tree when None) whose text has one of ``needles``.
+def files_named(repo: git.Repo, rev: str | None, names: Sequence[str]) -> list[str]:
+    """The files of ``rev`` (the working tree when None: tracked and untracked, not ignored) called one of ``names``.
 
-    `git grep` reads git objects (or the working tree, untracked files too, ignored ones not) without
-    Python reading every file; no match is an empty list.
+    A pathspec query, answered by git without listing the whole tree to Python.
     """
-    patterns = [part for needle in needles for part in ("-e", needle)]
+    spec = ["--", *(f"*{name}" for name in names)]
+    if rev is not None:
+        listed = _git(repo, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", _commit(repo, rev), *spec])
+    else:
+        done = subprocess.run(
+            ["git", "-C", str(repo.working_tree_dir), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+            + spec,
+            capture_output=True,
+            check=False,
+            env=git_environment(),
+        )
+        if done.returncode != 0:
+            raise RevisionError(f"git ls-files failed: {done.stderr.decode(errors='replace').strip()}")
+        listed = done.stdout
+    found = (name.decode("utf-8", "surrogateescape") for name in listed.split(b"\0") if name)
+    return [path for path in found if path.rpartition("/")[2] in names]
+
+
+def files_declaring(repo: git.Repo, rev: str | None, groups: Sequence[str]) -> list[str]:
+    """The manifest files of ``rev`` (the working tree when None) with an object of one of the API ``groups``.
+
+    `git grep` for ``apiVersion: GROUP/`` (block, flow or JSON style) reads git objects (or the working
+    tree, untracked files too, ignored ones not) without Python reading every file; none is an empty list.
+    """
+    alternatives = "|".join(re.escape(group.rstrip("/")) for group in groups)
+    patterns = ["-E", "-e", f'apiVersion"?[[:space:]]*:[[:space:]]*["\']?({alternatives})/']
     where = [_commit(repo, rev)] if rev is not None else ["--untracked"]
     spec = ["--", *(f"*{extension}" for extension in MANIFEST_EXTENSIONS)]
     done = subprocess.run(
-        ["git", "-C", str(repo.working_tree_dir), "grep", "-l", "-z", "-F", *patterns, *where, *spec],
+        ["git", "-C", str(repo.working_tree_dir), "grep", "-l", "-z", *patterns, *where, *spec],
         capture_output=True,
         check=False,
         env=git_environment(),

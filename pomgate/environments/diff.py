@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pomgate.config import Config
 from pomgate.diff.compare import DiffResult, compare
-from pomgate.diff.gitread import blob_id, files_mentioning, repository_prefixes
+from pomgate.diff.gitread import blob_id, files_declaring, files_named, repository_prefixes
 from pomgate.diff.run import DiffConfiguration, diff_revisions
 from pomgate.environments.applications import APPLICATION_GROUPS, find_applications
 from pomgate.environments.build import BuildCache, build_all
@@ -80,6 +80,8 @@ def plan_side(
     plan = plan_builds(tree, kustomizations, charts)
     environments = plan.environments
     objects = []
+    if isinstance(tree, GitTree):
+        tree.prefetch(application_files)
     for path in application_files:
         try:
             objects.extend(scan_text(tree.read(path), path)[0])
@@ -122,11 +124,16 @@ def worktree_paths(root: str) -> list[str]:
 
 def sides(repo: git.Repo, base: str, head: str | None, prefixes: Sequence[str]) -> tuple[Side, Side]:
     """Both sides' builds: the base revision from git objects, the head from git or the working tree."""
+    build_files = (*KUSTOMIZATION_FILES, CHART_FILE)
+    if not files_named(repo, base, build_files) and not files_named(repo, head, build_files):
+        return Side(WorkingTree(str(repo.working_tree_dir)), Plan()), Side(
+            WorkingTree(str(repo.working_tree_dir)), Plan()
+        )
     remotes = git_remotes(str(repo.working_tree_dir))
     base_tree = GitTree(repo, base)
-    base_apps = files_mentioning(repo, base, APPLICATION_GROUPS)
+    base_apps = files_declaring(repo, base, APPLICATION_GROUPS)
     base_side = plan_side(base_tree, base_tree.paths(), prefixes, base_apps, remotes)
-    head_apps = files_mentioning(repo, head, APPLICATION_GROUPS)
+    head_apps = files_declaring(repo, head, APPLICATION_GROUPS)
     if head is None:
         root = str(repo.working_tree_dir)
         head_side = plan_side(WorkingTree(root), worktree_paths(root), prefixes, head_apps, remotes)
