@@ -223,7 +223,7 @@ def diff_deployed(
         default_namespace=default_namespace,
         configuration=configuration,
         cache=cache,
-        skip=None if before is None or after is None else _either_claims(before, after),
+        skip=_either_claims(before, after) if before is not None and after is not None else None,
     )
     if before is None or after is None:
         return result
@@ -240,5 +240,10 @@ def diff_deployed(
     return result
 
 
-def _either_claims(before: Side, after: Side) -> Callable[[str], bool]:
+def _either_claims(before: Side, after: Side) -> Callable[[str], bool] | None:
+    """What to leave out of the plain-file diff: what a build of either side reads (None: no build at all)."""
+    if not (
+        before.plan.kustomizations or after.plan.kustomizations or before.plan.chart_folders or after.plan.chart_folders
+    ):
+        return None
     return lambda path: before.claims(path) or after.claims(path)
