@@ -26,6 +26,7 @@ from pomgate.environments.run import (
     analyze_parts,
     built_part,
     deployed_by_applications,
+    directory_part,
     git_remotes,
     is_application,
 )
@@ -48,6 +49,7 @@ class Side:
     plan: Plan
     environments: list[Environment] = field(default_factory=list)  # the plan's, named by their applications
     digests: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    folder_files: set[str] = field(default_factory=set)  # files of plain folders an application deploys
 
     def environment(self, name: str) -> Environment | None:
         """The environment called ``name`` on this side."""
@@ -55,7 +57,9 @@ class Side:
 
     def claims(self, path: str) -> bool:
         """Whether a build of this side reads ``path`` (so it is not a plain manifest here)."""
-        return self.plan.is_claimed(path) or posixpath.basename(path) in KUSTOMIZATION_FILES
+        return (
+            self.plan.is_claimed(path) or posixpath.basename(path) in KUSTOMIZATION_FILES or path in self.folder_files
+        )
 
 
 def _under(path: str, prefixes: Sequence[str]) -> bool:
@@ -71,9 +75,8 @@ def plan_side(
 ) -> Side:
     """The builds among ``paths`` (the side's files, repository paths) under ``prefixes``.
 
-    ``application_files`` may hold Argo CD or Flux objects: the roots and charts they deploy are
-    named by them and take their namespace and options, as in `check`. (A plain folder an
-    application deploys stays in the plain-file diff.)
+    ``application_files`` may hold Argo CD or Flux objects: the roots, charts and plain folders they
+    deploy are named by them and take their namespace and options, as in `check`.
     """
     kustomizations = [p for p in paths if posixpath.basename(p) in KUSTOMIZATION_FILES and _under(p, prefixes)]
     charts = [posixpath.dirname(p) for p in paths if posixpath.basename(p) == CHART_FILE and _under(p, prefixes)]
@@ -90,9 +93,9 @@ def plan_side(
     if any(is_application(obj) for obj in objects):
         folders = {posixpath.dirname(path) for path in paths}
         applications, _notes = find_applications(objects, remotes, folders)
-        deployed, _plain = deployed_by_applications(tree, plan, applications, [""], lambda path: path, [])
-        environments = [environment for environment in deployed if environment.kind != "directory"]
+        environments, _taken = deployed_by_applications(tree, plan, applications, [""], lambda path: path, [])
     side = Side(tree, plan, environments)
+    side.folder_files = {path for env in environments if env.kind == "directory" for path in env.inputs}
     for environment in environments:
         side.digests[environment.name] = (environment, *(_digest(tree, path) for path in environment.inputs))
     return side
@@ -160,6 +163,11 @@ def _side_analysis(
     """The analysis of environment ``name`` on one side (empty when it does not exist there)."""
     environment = side.environment(name)
     findings: list[Finding] = []
+    if environment is not None and environment.kind == "directory":
+        analysis = analyze_parts([directory_part(environment, side.tree, lambda path: path)], options, config)
+        for finding in analysis.findings:
+            finding.environments = (name,)
+        return analysis
     if environment is not None and environment.buildable:
         if isinstance(side.tree, GitTree):
             side.tree.prefetch(environment.inputs)
@@ -242,8 +250,6 @@ def diff_deployed(
 
 def _either_claims(before: Side, after: Side) -> Callable[[str], bool] | None:
     """What to leave out of the plain-file diff: what a build of either side reads (None: no build at all)."""
-    if not (
-        before.plan.kustomizations or after.plan.kustomizations or before.plan.chart_folders or after.plan.chart_folders
-    ):
+    if not any(side.plan.kustomizations or side.plan.chart_folders or side.folder_files for side in (before, after)):
         return None
     return lambda path: before.claims(path) or after.claims(path)

@@ -230,7 +230,7 @@ def analyze_deployed(
         part = built_part(result, tree, plan, default_namespace, display, extra)
         if part is not None:
             parts.append(part)
-    parts.extend(_directory_part(env, tree, display) for env in environments if env.kind == "directory")
+    parts.extend(directory_part(env, tree, display) for env in environments if env.kind == "directory")
     groups = config.environments if config is not None else {}
     results = [
         EnvironmentAnalysis(environment, analyze_parts(members, options, config))
@@ -419,21 +419,22 @@ def deployed_by_applications(
     return kept, directory_files
 
 
-def _directory_part(environment: Environment, tree: WorkingTree, display: Display) -> _Part:
+def directory_part(environment: Environment, tree: Tree, display: Display) -> _Part:
     """The plain folder an application deploys, read with the application's namespace."""
     objects = []
     findings: list[Finding] = []
     paths: dict[str, str] = {}
     for path in environment.inputs:
         shown = display(path)
-        paths[shown] = tree.absolute(path)
+        if isinstance(tree, WorkingTree):
+            paths[shown] = tree.absolute(path)
         try:
             found, problems = scan_text(tree.read(path), shown, environment.default_namespace or "default")
         except OSError:
             continue
         objects.extend(found)
         findings.extend(problems)
-    return _Part(environment, objects, findings, list(paths), source_paths=paths)
+    return _Part(environment, objects, findings, list(paths) or list(environment.inputs), source_paths=paths)
 
 
 def _plain_paths(paths: Sequence[str], inputs: Sequence[InputFile], plan: Plan, root: str) -> list[str]:

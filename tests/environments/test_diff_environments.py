@@ -120,3 +120,9 @@ def test_an_application_names_its_environment_in_the_diff_too(tmp_path: Path, mo
     # app-prod deploys overlays/prod with nameSuffix -blue: the same upstream as `check` shows.
     assert ("app-prod", ("http://api-v2-blue.prod.svc.cluster.local:8080",)) in changed
     assert "overlays/prod" not in {name for name, _to in changed}
+    # A plain folder deployed by an ApplicationSet: its objects take the destination namespace.
+    blue = root / "teams" / "blue" / "ingress.yaml"
+    blue.write_text(blue.read_text().replace("blue@example.com", "navy@example.com"))
+    document = json.loads(diff(root).stdout)
+    teams = [(c["route"]["environment"], c["route"]["to"]) for c in document["changed"] if "blue" in c["route"]["from"]]
+    assert teams == [("team-blue", ["http://blue.blue.svc.cluster.local:80"])]
