@@ -131,11 +131,12 @@ def tree_entries(repo: git.Repo, rev: str) -> list[tuple[str, str, str]]:
 def files_named(repo: git.Repo, rev: str | None, names: Sequence[str]) -> list[str]:
     """The files of ``rev`` (the working tree when None: tracked and untracked, not ignored) called one of ``names``.
 
-    A pathspec query, answered by git without listing the whole tree to Python.
+    For the working tree a pathspec query (git lists only those); `ls-tree` takes no wildcards, so a
+    revision's names are all listed and filtered here.
     """
     spec = ["--", *(f"*{name}" for name in names)]
     if rev is not None:
-        listed = _git(repo, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", _commit(repo, rev), *spec])
+        listed = _git(repo, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", _commit(repo, rev)])
     else:
         done = subprocess.run(
             ["git", "-C", str(repo.working_tree_dir), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]

@@ -37,10 +37,11 @@ class Application:
     namespace: str | None = None  # destination: for objects without a namespace
     kustomize_options: tuple[tuple[str, str], ...] = ()
     release: str | None = None
-    values_files: tuple[str, ...] = ()  # relative to the chart folder, as Argo CD and Flux read them
+    values_files: tuple[str, ...] = ()  # as written: relative to the chart (Argo CD) or the source's top (Flux)
     values: str = ""
     recurse: bool = True  # a plain folder: its subfolders too
     confirmed: bool = False  # the source's URL matched one of the repository's remotes (not just assumed)
+    values_from_top: bool = False  # values files are relative to the repository's top (Flux), not the chart
 
 
 def normalize_url(url: str) -> str:
@@ -257,6 +258,7 @@ class _Reader:
                 tuple(f for f in files if isinstance(f, str)) if isinstance(files, list) else (),
                 json.dumps(values) if isinstance(values, dict) else "",
                 confirmed=self.flux_confirmed(obj, chart.get("sourceRef")),
+                values_from_top=True,
             )
         )
 

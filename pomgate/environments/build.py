@@ -30,6 +30,8 @@ WRAPPER = "wrapper"
 #: The prefix of origin paths in the output (they are relative to the wrapper).
 ORIGIN_PREFIX = f"../{SANDBOX_REPO}/"
 BUILD_TIMEOUT = 120.0
+#: Helm release names and namespaces: DNS-1123 labels.
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 MAX_MESSAGE = 2000
 
 
@@ -41,6 +43,7 @@ class BuildResult:
     output: str | None
     error: str | None = None
     cached: bool = False
+    transient: bool = False  # the tool did not answer (timeout, could not start): not cached
 
 
 def kustomize_command() -> list[str] | None:
@@ -130,20 +133,24 @@ def run_helm(tree: Tree, environment: Environment, command: Sequence[str]) -> Bu
     ``charts/`` lacks them fails with helm's message). Values: the application's files, then its
     inline values, as Argo CD and Flux apply them.
     """
+    release = environment.release or "release"
+    namespace = environment.default_namespace
+    for what, value in (("release name", release), ("namespace", namespace)):
+        if value is not None and not _DNS_LABEL.fullmatch(value):
+            return BuildResult(environment, None, f"the {what} {value!r} is not a DNS-1123 label: not rendered")
     with tempfile.TemporaryDirectory(prefix="pomgate-build-") as sandbox:
-        chart = os.path.join(sandbox, SANDBOX_REPO, *environment.root.split("/")) if environment.root else sandbox
-        _copy_inputs(tree, environment.inputs, os.path.join(sandbox, SANDBOX_REPO))
-        arguments = [*command, environment.release or "release", chart]
-        if environment.default_namespace:
-            arguments += ["--namespace", environment.default_namespace]
-        for values_file in environment.values_files:
-            arguments += ["--values", os.path.join(chart, *values_file.split("/"))]
+        repo = os.path.join(sandbox, SANDBOX_REPO)
+        chart = os.path.join(repo, *environment.root.split("/")) if environment.root else repo
+        _copy_inputs(tree, environment.inputs, repo)
+        # Options first and `--` before the positional ones: nothing from the repository is read as an option.
+        options = [f"--namespace={namespace}"] if namespace else []
+        options += [f"--values={os.path.join(repo, *name.split('/'))}" for name in environment.values_files]
         if environment.values:
             inline = os.path.join(sandbox, "inline-values.yaml")
             with open(inline, "w", encoding="utf-8") as out:
                 out.write(environment.values)
-            arguments += ["--values", inline]
-        return _run(environment, arguments, sandbox)
+            options.append(f"--values={inline}")
+        return _run(environment, [*command, *options, "--", release, chart], sandbox)
 
 
 def _copy_inputs(tree: Tree, inputs: Sequence[str], repo: str) -> None:
@@ -171,9 +178,9 @@ def _run(environment: Environment, arguments: Sequence[str], sandbox: str) -> Bu
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return BuildResult(environment, None, f"{arguments[0]} did not finish in {BUILD_TIMEOUT:.0f} s")
+        return BuildResult(environment, None, f"{arguments[0]} did not finish in {BUILD_TIMEOUT:.0f} s", transient=True)
     except OSError as err:
-        return BuildResult(environment, None, f"cannot run {arguments[0]}: {err.strerror or err}")
+        return BuildResult(environment, None, f"cannot run {arguments[0]}: {err.strerror or err}", transient=True)
     if done.returncode != 0:
         return BuildResult(environment, None, tool_message(done.stderr or done.stdout, sandbox))
     return BuildResult(environment, done.stdout.decode("utf-8", "replace"))
@@ -181,14 +188,15 @@ def _run(environment: Environment, arguments: Sequence[str], sandbox: str) -> Bu
 
 #: kubectl logs its error through klog: `E1201 22:45:56.258840  25353 run.go:72] "command failed" err="…"`.
 _KLOG_ERROR = re.compile(
-    r'^[EFW]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=(?:"(?P<message>.*)"|<\n(?P<block>.*)\n\s*>)$', re.DOTALL
+    r'^[EFW]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=(?:"(?P<message>.*)"|<\n(?P<block>.*)\n\s*>)$',
+    re.DOTALL | re.MULTILINE,
 )
 
 
 def tool_message(raw: bytes, sandbox: str) -> str:
     """The tool's error text with the sandbox's folders taken out (paths read as in the repository)."""
     text = raw.decode("utf-8", "replace").strip()
-    logged = _KLOG_ERROR.match(text)
+    logged = _KLOG_ERROR.search(text)  # warnings may come first
     if logged and logged.group("message") is not None:
         text = logged.group("message").replace('\\"', '"')
     elif logged:
@@ -280,7 +288,7 @@ def build_all(
                 return BuildResult(environment, known[0], known[1], cached=True)
         runner = run_helm if environment.kind == "helm" else run_kustomize
         result = runner(tree, environment, tool)
-        if cache is not None:
+        if cache is not None and not result.transient:
             cache.put(key, result)
         return result
 

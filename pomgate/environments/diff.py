@@ -20,7 +20,7 @@ from pomgate.diff.run import DiffConfiguration, diff_revisions
 from pomgate.environments.applications import APPLICATION_GROUPS, find_applications
 from pomgate.environments.build import BuildCache, build_all
 from pomgate.environments.kustomization import KUSTOMIZATION_FILES
-from pomgate.environments.plan import Environment, Plan, plan_builds
+from pomgate.environments.plan import Environment, Plan, plan_builds, unique_names
 from pomgate.environments.run import (
     CHART_FILE,
     analyze_parts,
@@ -94,7 +94,7 @@ def plan_side(
         folders = {posixpath.dirname(path) for path in paths}
         applications, _notes = find_applications(objects, remotes, folders)
         environments, _taken = deployed_by_applications(tree, plan, applications, [""], lambda path: path, [])
-    side = Side(tree, plan, environments)
+    side = Side(tree, plan, unique_names(environments))
     side.folder_files = {path for env in environments if env.kind == "directory" for path in env.inputs}
     for environment in environments:
         side.digests[environment.name] = (environment, *(_digest(tree, path) for path in environment.inputs))

@@ -9,7 +9,7 @@ as a plain manifest; so is everything under a folder with ``Chart.yaml``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pomgate.environments.kustomization import KUSTOMIZATION_FILES, Kustomization, read_kustomization
 from pomgate.environments.tree import Tree, inside
@@ -51,7 +51,7 @@ class Plan:
 
     def is_claimed(self, path: str) -> bool:
         """Whether ``path`` (a repository path) is read by a build rather than as a plain manifest."""
-        return path in self.claimed or any(path.startswith(folder + "/") for folder in self.chart_folders if folder)
+        return path in self.claimed or any(not folder or path.startswith(folder + "/") for folder in self.chart_folders)
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,24 @@ def kustomization_in(tree: Tree, folder: str) -> str | None:
         if tree.kind(candidate) == "file":
             return candidate
     return None
+
+
+def unique_names(environments: list[Environment]) -> list[Environment]:
+    """The environments, renamed where two share a name (or one is called like the plain files' one).
+
+    Flux layouts often have a Kustomization ``apps`` per cluster: each becomes ``apps (FILE)``, named
+    by the file that defines it, or ``NAME (folder ROOT)`` for a root found on its own.
+    """
+    counts: dict[str, int] = {PLAIN: 1}
+    for environment in environments:
+        counts[environment.name] = counts.get(environment.name, 0) + 1
+    renamed = []
+    for environment in environments:
+        if counts[environment.name] > 1:
+            where = environment.defined_at[0] if environment.defined_at else f"folder {environment.root or '.'}"
+            environment = replace(environment, name=f"{environment.name} ({where})")
+        renamed.append(environment)
+    return renamed
 
 
 def environment_name(root: str) -> str:
@@ -208,7 +226,7 @@ def plan_builds(tree: Tree, kustomization_files: Iterable[str], chart_folders: I
             )
         )
     for chart in sorted(set(chart_folders)):
-        if any(chart == other or chart.startswith(other + "/") for other in plan.chart_folders if other):
+        if any(not other or chart == other or chart.startswith(other + "/") for other in plan.chart_folders):
             continue  # a subchart (charts/ of another chart) is part of its parent
         plan.chart_folders.append(chart)
         plan.environments.append(Environment(environment_name(chart), "helm", chart, tuple(tree.files(chart))))

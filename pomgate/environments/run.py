@@ -17,7 +17,15 @@ from pomgate.config import Config
 from pomgate.environments.applications import APPLICATION_GROUPS, Application, find_applications, path_match
 from pomgate.environments.build import BuildCache, BuildResult, Progress, build_all
 from pomgate.environments.kustomization import KUSTOMIZATION_FILES, Reference
-from pomgate.environments.plan import PLAIN, Environment, Plan, kustomization_in, plan_builds
+from pomgate.environments.plan import (
+    PLAIN,
+    Environment,
+    Plan,
+    environment_name,
+    kustomization_in,
+    plan_builds,
+    unique_names,
+)
 from pomgate.environments.sourcemap import HelmSourceMap, SourceMap
 from pomgate.environments.tree import Tree, WorkingTree, inside, repository_root
 from pomgate.findings import FieldPath, Finding, ObjectRef, Severity
@@ -214,6 +222,10 @@ def analyze_deployed(
     scanned_folders = [_relative(path, root) for path in paths if path != "-" and os.path.isdir(path)]
     bases = ["", *sorted({folder for folder in scanned_folders if folder})]
     environments, directories = deployed_by_applications(tree, plan, applications, bases, display, extra)
+    # A root found on its own is named by its folder as shown (relative to the current folder).
+    environments = unique_names(
+        [env if env.defined_at else replace(env, name=environment_name(display(env.root))) for env in environments]
+    )
     parts = [
         _Part(
             Environment(PLAIN, "plain", ""),
@@ -247,12 +259,25 @@ def analyze_deployed(
     point_at_tokens(merged, sources)
     fill_columns(merged, sources)
     merged.sort(key=Finding.sort_key)
-    read = {item.environment.name: frozenset(map(display, item.environment.inputs)) for item in results}
-    return Deployment(results, _focused(merged, focus), plan, sources, read)
+    read = {env.name: frozenset(map(display, env.inputs)) for env in [*environments, *(i.environment for i in results)]}
+    return Deployment(results, _focused(merged, focus, read), plan, sources, read)
 
 
-def _focused(findings: list[Finding], focus: Collection[str] | None) -> list[Finding]:
-    return findings if focus is None else [finding for finding in findings if finding.path in focus]
+def _focused(
+    findings: list[Finding], focus: Collection[str] | None, inputs: Mapping[str, frozenset[str]] | None = None
+) -> list[Finding]:
+    """The findings in ``focus`` files; and the build findings of every environment that reads one of them.
+
+    A broken patch makes its build fail at the kustomization: the hook on the patch must still fail.
+    """
+    if focus is None:
+        return findings
+    wanted = set(focus)
+    touched: set[str] = set()
+    for paths in (inputs or {}).values():
+        if not paths.isdisjoint(wanted):
+            touched |= paths
+    return [f for f in findings if f.path in wanted or (f.rule.startswith("build/") and f.path in touched)]
 
 
 def _plain_only(analysis: Analysis) -> Deployment:
@@ -373,15 +398,16 @@ def deployed_by_applications(
             built = own.environments[0] if own.environments else Environment("", "kustomize", application.path)
             deployed = replace(built, kustomize_options=application.kustomize_options)
         elif tree.kind(chart_file) == "file":
-            values = (inside(application.path, name) for name in application.values_files)
-            prefix = len(application.path) + 1 if application.path else 0
+            base = "" if application.values_from_top else application.path
+            values = [inside(base, name) for name in application.values_files if not name.startswith("$")]
+            found = tuple(value for value in values if value is not None and tree.kind(value) == "file")
             deployed = Environment(
                 "",
                 "helm",
                 application.path,
-                tuple(tree.files(application.path)),
+                tuple(sorted({*tree.files(application.path), *found})),
                 release=application.release,
-                values_files=tuple(value[prefix:] for value in values if value),
+                values_files=found,  # repository paths, copied into the build with the chart
                 values=application.values,
             )
         elif tree.kind(application.path) == "dir":

@@ -117,10 +117,10 @@ class SourceMap:
             name = _name(document.value)
             if name and name == obj.name:
                 return document
-        for document in candidates:  # renamed by a prefix or suffix
-            name = _name(document.value)
-            if name and name in obj.name:
-                return document
+        # Renamed by a prefix or suffix: the longest name inside the built one (web-admin before web).
+        renamed = [(len(name), d) for d in candidates if (name := _name(d.value)) and name in obj.name]
+        if renamed:
+            return max(renamed, key=lambda pair: pair[0])[1]
         return candidates[0] if len(candidates) == 1 else None
 
     def _generator_line(self, kustomization: str, obj: ManifestObject) -> int:

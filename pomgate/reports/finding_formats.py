@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from pomgate import __version__, escaping
 from pomgate.escaping import workflow_command_data, workflow_command_property
@@ -18,6 +19,20 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 _GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 GITHUB_PER_KIND = 10
 GITHUB_PER_JOB = 50
+
+
+#: Characters XML 1.0 does not allow at all (escaping cannot help): control characters, surrogates, U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_escape(text: str) -> str:
+    """Text for an XML element: escaped, characters XML cannot hold shown as ``\\xNN``."""
+    return _escape(_NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+
+
+def quoteattr(text: str) -> str:
+    """A quoted XML attribute value, characters XML cannot hold shown as ``\\xNN``."""
+    return _quoteattr(_NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 def docs_anchor(rule_id: str) -> str:
