@@ -86,10 +86,10 @@ def default_cache_dir(start: Path | None = None) -> Path:
 
 def cache_key() -> bytes:
     """This user's key for authenticating packs, made on first use (raises `CacheRefused` when it cannot be had)."""
-    global _KEY
-    if _KEY is not None:
-        return _KEY
     root = user_cache_root()
+    known = _KEYS.get(root)  # by folder: the hook's worker runs with each client's environment
+    if known is not None:
+        return known
     problem = private_folder(root)
     if problem:
         raise CacheRefused(problem)
@@ -106,11 +106,11 @@ def cache_key() -> bytes:
         raise CacheRefused(f"cannot read {path}: {err.strerror or err}") from None
     if len(key) != 32:
         raise CacheRefused(f"{path} is not a pomgate key (remove it to make a new one)")
-    _KEY = key
+    _KEYS[root] = key
     return key
 
 
-_KEY: bytes | None = None
+_KEYS: dict[str, bytes] = {}
 
 
 def _make_key(root: str, path: str) -> None:

@@ -139,7 +139,7 @@ def test_a_forged_pack_in_the_users_own_cache_folder_is_refused_with_a_warning(
 
 def test_a_swapped_payload_is_a_miss_not_a_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    monkeypatch.setattr("pomgate.scanning.cache._KEY", None)
+    monkeypatch.setattr("pomgate.scanning.cache._KEYS", {})
     folder = tmp_path / "cache"
     cache, problem = open_cache(folder)
     assert cache is not None and problem is None
