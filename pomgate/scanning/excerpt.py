@@ -45,7 +45,7 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
-from pomgate.scanning.loader import DOCUMENT_SEPARATOR, NON_PRINTABLE
+from pomgate.scanning.loader import DOCUMENT_SEPARATOR, NON_PRINTABLE, chunk_cut, read_in_chunks, restart_after
 from pomgate.translation.annotation_table import SECRETS, TLS_SECRETS
 
 try:
@@ -53,8 +53,6 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _EventSource  # type: ignore[assignment]
 
-#: Characters the second chunk read without error spans at least (as `pomgate.scanning.loader` reads).
-_FIRST_WINDOW = 1 << 16
 #: Kinds whose manifests hold secret values (or their ciphertext).
 SECRET_KINDS = frozenset({"Secret", "SealedSecret", "ExternalSecret", "ClusterExternalSecret", "SecretProviderClass"})
 #: What a masked part of a line is replaced by.
@@ -314,13 +312,7 @@ class _SecretReader:
 
     def run(self) -> None:
         """Read the text in one go; after a syntax error in chunks ending at a ``---`` line (as the loader)."""
-        start, line_base, window = 0, 0, -1  # window < 0: the rest of the text
-        while True:
-            step = self._read_chunk(start, line_base, window)
-            if step is None:
-                return
-            start, line_base, broke = step
-            window = 0 if broke else max(2 * window, _FIRST_WINDOW)
+        read_in_chunks(self._read_chunk, 0)
 
     def _read_chunk(self, start: int, line_base: int, window: int) -> tuple[int, int, bool] | None:
         """Read from ``start`` on: None at the end, else where to read again and whether after an error.
@@ -328,11 +320,7 @@ class _SecretReader:
         With ``window`` >= 0 the chunk ends with the first ``---`` at least ``window`` characters on;
         the document that ``---`` starts is left to the next chunk.
         """
-        cut: int | None = None
-        if window >= 0:
-            found = DOCUMENT_SEPARATOR.search(self.text, start + max(window, 1))
-            if found is not None:
-                cut = found.start() - start
+        cut = chunk_cut(self.text, start, window)
         chunk = self.text[start : start + cut + 3] if cut is not None else self.text[start:]
         loader = _EventSource(chunk)
         self.stack = []
@@ -350,7 +338,7 @@ class _SecretReader:
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             error_index = start + min(mark.index, len(chunk)) if mark is not None else start
-            restart = self._restart_after(start, error_index)
+            restart = restart_after(self.text, start, error_index)
             if restart is None:
                 self._break_off(None)
                 return None
@@ -362,12 +350,6 @@ class _SecretReader:
             return None
         finally:
             loader.dispose()
-
-    def _restart_after(self, start: int, error_index: int) -> int | None:
-        """The first ``---`` line at or after the error's line (and after ``start``), like the loader."""
-        line_start = self.text.rfind("\n", 0, error_index) + 1
-        found = DOCUMENT_SEPARATOR.search(self.text, max(line_start, start + 1))
-        return None if found is None else found.start()
 
     def _on_event(self, event: Event | None, line_base: int) -> None:
         if event is None or event.start_mark is None or event.end_mark is None:

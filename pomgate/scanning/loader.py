@@ -20,7 +20,7 @@ import codecs
 import math
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from sys import intern
 from typing import Any, ClassVar
@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 #: Documents nested deeper than this (mappings and sequences) are rejected: downstream code may walk
 #: values recursively, and no real manifest comes close (CRD schemas stay under ~100 levels).
 MAX_DEPTH = 256
-#: Characters the second chunk read without error spans at least (see `_DocumentReader.run`).
+#: Characters the second chunk read without error spans at least (see `read_in_chunks`).
 _FIRST_WINDOW = 1 << 16
 #: Nodes that alias expansion may add to one document before it is rejected.
 MAX_ALIAS_EXPANSION = 100_000
@@ -568,6 +568,45 @@ def _line_at(text: str, index: int) -> int:
 # -- documents ----------------------------------------------------------------------------------
 
 
+#: Reads one chunk from (start, line base, window): None at the end, else (restart, its line base, after an error).
+ChunkReader = Callable[[int, int, int], tuple[int, int, bool] | None]
+
+
+def read_in_chunks(read_chunk: ChunkReader, line_base: int) -> None:
+    """Drive ``read_chunk`` over a text: in one go, then, after a syntax error, in chunks ending at ``---``.
+
+    Each restart hands libyaml a new string, so after an error the chunks are kept short: one
+    document, then twice as much after each chunk read without error. A file of thousands of
+    broken documents is read in linear time (each restart used to copy the rest of the text).
+    """
+    start, window = 0, -1  # window < 0: the rest of the text
+    while True:
+        step = read_chunk(start, line_base, window)
+        if step is None:
+            return
+        start, line_base, broke = step
+        window = 0 if broke else max(2 * window, _FIRST_WINDOW)
+
+
+def chunk_cut(text: str, start: int, window: int) -> int | None:
+    """Where (from ``start``) the first ``---`` at least ``window`` characters on begins; None: read to the end.
+
+    The chunk read is ``text[start : start + cut + 3]``: libyaml gets that ``---`` too, so the
+    documents before it end as in the whole text, and the one it starts is left to the next chunk.
+    """
+    if window < 0:
+        return None
+    found = DOCUMENT_SEPARATOR.search(text, start + max(window, 1))
+    return None if found is None else found.start() - start
+
+
+def restart_after(text: str, start: int, error_index: int) -> int | None:
+    """The first ``---`` line at or after the error's line (and after ``start``): where reading goes on."""
+    line_start = text.rfind("\n", 0, error_index) + 1
+    found = DOCUMENT_SEPARATOR.search(text, max(line_start, start + 1))
+    return None if found is None else found.start()
+
+
 def load_documents(text: str | bytes, display_path: str) -> tuple[list[LoadedDocument], list[Finding]]:
     """Parse every document of one file with kubectl's reading; never raises.
 
@@ -595,19 +634,8 @@ class _DocumentReader:
         self.index = 0
 
     def run(self) -> None:
-        """Read the whole text in one go; after a syntax error, in chunks ending at a ``---`` line.
-
-        Each restart hands libyaml a new string, so after an error the chunks are kept short: one
-        document, then twice as much after each chunk read without error. A file of thousands of
-        broken documents is read in linear time (each restart used to copy the rest of the text).
-        """
-        start, line_base, window = 0, 1, -1  # window < 0: the rest of the text
-        while True:
-            step = self._read_chunk(start, line_base, window)
-            if step is None:
-                return
-            start, line_base, broke = step
-            window = 0 if broke else max(2 * window, _FIRST_WINDOW)
+        """Read the whole text in one go; after a syntax error, in chunks ending at a ``---`` line."""
+        read_in_chunks(self._read_chunk, 1)
 
     def _read_chunk(self, start: int, line_base: int, window: int) -> tuple[int, int, bool] | None:
         """Read the documents from ``start`` on: None at the end, else where to read again and whether after an error.
@@ -616,11 +644,7 @@ class _DocumentReader:
         (and after ``start``): libyaml gets that ``---`` too, so the documents before it end as in the
         whole text, and the document it starts is left to the next chunk.
         """
-        cut: int | None = None  # where, in chunk, the document left to the next chunk starts
-        if window >= 0:
-            found = DOCUMENT_SEPARATOR.search(self.text, start + max(window, 1))
-            if found is not None:
-                cut = found.start() - start
+        cut = chunk_cut(self.text, start, window)  # where, in chunk, the document left to the next chunk starts
         chunk = self.text[start : start + cut + 3] if cut is not None else self.text[start:] if start else self.text
         chunk_end = len(chunk) - chunk.startswith("\ufeff")  # (libyaml does not count a leading BOM)
         try:
@@ -662,11 +686,8 @@ class _DocumentReader:
 
     def _restart_after(self, start: int, line_base: int, error_index: int) -> tuple[int, int] | None:
         """The first ``---`` line at or after the error's line (and after ``start``), with its line base."""
-        line_start = self.text.rfind("\n", 0, error_index) + 1
-        found = DOCUMENT_SEPARATOR.search(self.text, max(line_start, start + 1))
-        if found is None:
-            return None
-        return self._position(start, line_base, found.start())
+        restart = restart_after(self.text, start, error_index)
+        return None if restart is None else self._position(start, line_base, restart)
 
     def _position(self, start: int, line_base: int, restart: int) -> tuple[int, int]:
         return restart, line_base + len(_LINE_BREAK.findall(self.text, start, restart))
