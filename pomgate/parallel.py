@@ -35,6 +35,40 @@ def workers() -> int:
     return _WORKERS
 
 
+def fork_computing(func: Callable[[], R], *, collect: bool = True) -> tuple[int, int]:
+    """Fork a child that computes ``func()`` and writes it pickled to a pipe; (its pid, the pipe's read end).
+
+    The child leaves with ``os._exit`` (status 1 when ``func`` raised), running none of the parent's
+    clean-up. ``collect=False`` switches its garbage collector off: a collection would touch, so
+    copy, every page of the parent's objects. Raises OSError when no process can be forked.
+    """
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
+    if pid == 0:  # the child: compute, send, leave
+        os.close(read_fd)
+        if not collect:
+            import gc
+
+            gc.disable()
+        status = 0
+        try:
+            computed = func()
+            with os.fdopen(write_fd, "wb", buffering=1 << 20) as pipe:
+                pickle.dump(computed, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            status = 1
+        os._exit(status)
+    os.close(write_fd)
+    return pid, read_fd
+
+
 class ForkedCall(Generic[R]):
     """``func()`` computed in a forked child; `result` waits for it (or computes it here)."""
 
@@ -44,28 +78,10 @@ class ForkedCall(Generic[R]):
         self._read_fd = -1
         if not enabled or _WORKERS < 2 or not hasattr(os, "fork"):
             return
-        read_fd, write_fd = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
         try:
-            pid = os.fork()
+            self._pid, self._read_fd = fork_computing(func)
         except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
             return
-        if pid == 0:  # the child: compute, send, leave without running the parent's cleanup
-            os.close(read_fd)
-            status = 0
-            try:
-                result = func()
-                with os.fdopen(write_fd, "wb", buffering=1 << 20) as pipe:
-                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:
-                status = 1
-            os._exit(status)
-        os.close(write_fd)
-        self._pid = pid
-        self._read_fd = read_fd
 
     def result(self) -> R:
         if self._pid == 0:

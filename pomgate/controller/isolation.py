@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import gc
 import os
 import pickle
 import select
@@ -22,6 +21,8 @@ import signal
 import time
 from collections.abc import Callable
 from typing import TypeVar
+
+from pomgate.parallel import fork_computing
 
 R = TypeVar("R")
 
@@ -60,20 +61,7 @@ def start_isolated(work: Callable[[], R], timeout: float | None) -> Callable[[],
     """
     if not hasattr(os, "fork"):
         return work
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, leave without running the parent's cleanup
-        os.close(read_fd)
-        gc.disable()  # a collection would touch (so copy) every page of the parent's objects
-        status = 0
-        try:
-            computed = work()
-            with os.fdopen(write_fd, "wb", buffering=1 << 20) as pipe:
-                pickle.dump(computed, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            status = 1
-        os._exit(status)
-    os.close(write_fd)
+    pid, read_fd = fork_computing(work, collect=False)
     deadline = None if timeout is None else time.monotonic() + timeout
 
     def wait() -> R:
