@@ -100,16 +100,12 @@ def _selected(path: str, prefixes: Sequence[str]) -> bool:
 
 def revision_listing(repo: git.Repo, rev: str, prefixes: Sequence[str]) -> list[tuple[str, str]]:
     """(path, blob id) of each manifest file of ``rev`` under ``prefixes``, in scan order (one `git ls-tree`)."""
-    listing = _git(repo, ["ls-tree", "-r", "-z", "--full-tree", _commit(repo, rev)]).decode("utf-8", "surrogateescape")
-    wanted: list[tuple[str, str]] = []
-    for entry in listing.split("\0"):
-        meta, _tab, path = entry.partition("\t")
-        if not _wanted(path, prefixes):
-            continue
-        mode, kind, sha = meta.split(" ")
-        if kind != "blob" or mode == "120000":
-            continue  # submodules; symlinks (the working-tree scanner follows only links inside the tree)
-        wanted.append((path, sha))
+    wanted = [
+        (path, sha)
+        for path, mode, sha in tree_entries(repo, rev)
+        # symlinks are left out: the working-tree scanner follows only links inside the tree
+        if mode != "120000" and _wanted(path, prefixes)
+    ]
     wanted.sort(key=lambda item: scan_order(item[0]))
     return wanted
 
@@ -131,12 +127,13 @@ def tree_entries(repo: git.Repo, rev: str) -> list[tuple[str, str, str]]:
 def files_named(repo: git.Repo, rev: str | None, names: Sequence[str]) -> list[str]:
     """The files of ``rev`` (the working tree when None: tracked and untracked, not ignored) called one of ``names``.
 
-    For the working tree a pathspec query (git lists only those); `ls-tree` takes no wildcards, so a
-    revision's names are all listed and filtered here.
+    A pathspec query answered by git (`ls-tree` takes no wildcards, so a revision is compared with
+    the empty tree): the whole tree is not listed to Python.
     """
     spec = ["--", *(f"*{name}" for name in names)]
     if rev is not None:
-        listed = _git(repo, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", _commit(repo, rev)])
+        empty = _git(repo, ["hash-object", "-t", "tree", "--stdin"], b"").decode().strip()
+        listed = _git(repo, ["diff-tree", "-r", "-z", "--name-only", "--no-renames", empty, _commit(repo, rev), *spec])
     else:
         done = subprocess.run(
             ["git", "-C", str(repo.working_tree_dir), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]

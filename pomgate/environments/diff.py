@@ -126,24 +126,25 @@ def worktree_paths(root: str) -> list[str]:
 
 
 def sides(repo: git.Repo, base: str, head: str | None, prefixes: Sequence[str]) -> tuple[Side, Side]:
-    """Both sides' builds: the base revision from git objects, the head from git or the working tree."""
+    """Both sides' builds: the base revision from git objects, the head from git or the working tree.
+
+    When neither side has a kustomization or a ``Chart.yaml``, nothing more is looked at.
+    """
     build_files = (*KUSTOMIZATION_FILES, CHART_FILE)
+    root = str(repo.working_tree_dir)
     if not files_named(repo, base, build_files) and not files_named(repo, head, build_files):
-        return Side(WorkingTree(str(repo.working_tree_dir)), Plan()), Side(
-            WorkingTree(str(repo.working_tree_dir)), Plan()
-        )
-    remotes = git_remotes(str(repo.working_tree_dir))
+        nothing = Side(WorkingTree(root), Plan())  # no build on either side
+        return nothing, nothing
     base_tree = GitTree(repo, base)
+    head_tree: Tree = GitTree(repo, head) if head is not None else WorkingTree(root)
+    head_paths = head_tree.paths() if isinstance(head_tree, GitTree) else worktree_paths(root)
+    remotes = git_remotes(root)
     base_apps = files_declaring(repo, base, APPLICATION_GROUPS)
-    base_side = plan_side(base_tree, base_tree.paths(), prefixes, base_apps, remotes)
     head_apps = files_declaring(repo, head, APPLICATION_GROUPS)
-    if head is None:
-        root = str(repo.working_tree_dir)
-        head_side = plan_side(WorkingTree(root), worktree_paths(root), prefixes, head_apps, remotes)
-    else:
-        head_tree = GitTree(repo, head)
-        head_side = plan_side(head_tree, head_tree.paths(), prefixes, head_apps, remotes)
-    return base_side, head_side
+    return (
+        plan_side(base_tree, base_tree.paths(), prefixes, base_apps, remotes),
+        plan_side(head_tree, head_paths, prefixes, head_apps, remotes),
+    )
 
 
 def changed_environments(base: Side, head: Side) -> list[str]:
