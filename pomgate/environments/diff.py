@@ -57,9 +57,7 @@ class Side:
 
     def claims(self, path: str) -> bool:
         """Whether a build of this side reads ``path`` (so it is not a plain manifest here)."""
-        return (
-            self.plan.is_claimed(path) or posixpath.basename(path) in KUSTOMIZATION_FILES or path in self.folder_files
-        )
+        return self.plan.is_claimed(path) or path in self.folder_files
 
 
 def _under(path: str, prefixes: Sequence[str]) -> bool:

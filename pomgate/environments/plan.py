@@ -50,8 +50,13 @@ class Plan:
     findings: list[Finding] = field(default_factory=list)
 
     def is_claimed(self, path: str) -> bool:
-        """Whether ``path`` (a repository path) is read by a build rather than as a plain manifest."""
-        return path in self.claimed or any(not folder or path.startswith(folder + "/") for folder in self.chart_folders)
+        """Whether ``path`` (a repository path) is read by a build rather than as a plain manifest.
+
+        A kustomization file never is a plain manifest, even one no build reads.
+        """
+        if path in self.claimed or path.rpartition("/")[2] in KUSTOMIZATION_FILES:
+            return True
+        return any(not folder or path.startswith(folder + "/") for folder in self.chart_folders)
 
 
 @dataclass(frozen=True)

@@ -470,8 +470,7 @@ def _plain_paths(paths: Sequence[str], inputs: Sequence[InputFile], plan: Plan, 
         if item.fs_path is None:
             continue
         relative = _relative(item.fs_path, root)
-        name = (relative or "").rpartition("/")[2]
-        if relative is not None and (plan.is_claimed(relative) or name in KUSTOMIZATION_FILES):
+        if relative is not None and plan.is_claimed(relative):
             continue
         kept.append(item.fs_path)
     return kept
