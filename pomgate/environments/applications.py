@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pomgate.environments.tree import inside
 from pomgate.findings import Finding, Severity
 from pomgate.scanning.manifest import ManifestObject
 
@@ -57,12 +58,7 @@ def _path(value: Any) -> str | None:
     """A path from an application (``./overlays/prod/``) as a repository path, or None when it leaves it."""
     if not isinstance(value, str):
         return None
-    joined = posixpath.normpath(value.strip().lstrip("/")) if value.strip() not in ("", ".", "./") else "."
-    if joined == ".":
-        return ""
-    if joined.startswith(".."):
-        return None
-    return joined
+    return inside("", value.strip().lstrip("/") or ".")
 
 
 def _mapping(value: Any, *keys: str) -> Any:
