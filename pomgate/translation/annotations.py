@@ -89,8 +89,11 @@ SecretResolver = Callable[[str], SecretEntry | None]
 
 
 class _Applier:
-    def __init__(self, annotations: Mapping[str, str], prefix: str, resolve_secret: SecretResolver) -> None:
+    def __init__(
+        self, annotations: Mapping[str, str], prefix: str, resolve_secret: SecretResolver, *, live: bool = False
+    ) -> None:
         self.prefix = prefix
+        self.live = live
         self.resolve_secret = resolve_secret
         self.values: dict[str, str] = {}
         self.keys: dict[str, str] = {}
@@ -297,8 +300,10 @@ class _Applier:
             return
         if not self.require_type(name, secret, SA_TOKEN_TYPE):
             return
-        if secret.has_key("token") is False:
-            if secret.data is not None and secret.secret_type == SA_TOKEN_TYPE:
+        # Upstream looks the key up (an empty token is still a token).
+        missing = "token" not in secret.data if secret.data is not None else secret.has_key("token") is False
+        if missing:
+            if secret.data is not None and secret.secret_type == SA_TOKEN_TYPE and not self.live:
                 # Kubernetes' token controller fills `token` in the cluster; a manifest never holds it.
                 self.fail(
                     "secret/token-filled-by-cluster",
@@ -543,9 +548,14 @@ def _policy_value(text: str) -> Any:
     return known
 
 
-def apply_annotations(annotations: Mapping[str, str], prefix: str, resolve_secret: SecretResolver) -> AnnotationResult:
-    """Apply every prefixed annotation; return the template fields and the problems met."""
-    return _Applier(annotations, prefix, resolve_secret).run()
+def apply_annotations(
+    annotations: Mapping[str, str], prefix: str, resolve_secret: SecretResolver, *, live: bool = False
+) -> AnnotationResult:
+    """Apply every prefixed annotation; return the template fields and the problems met.
+
+    ``live``: the Secrets are the cluster's (controller mode), so nothing is left for the cluster to fill in.
+    """
+    return _Applier(annotations, prefix, resolve_secret, live=live).run()
 
 
 def _go_quote(value: str) -> str:

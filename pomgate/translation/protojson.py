@@ -121,8 +121,9 @@ _BEARER_TOKEN_FORMAT = _Enum(
         "BEARER_TOKEN_FORMAT_IDP_IDENTITY_TOKEN": 3,
         "BEARER_TOKEN_FORMAT_JWT": 4,
     },
-    output={1: "default", 2: "idp_access_token", 3: "idp_identity_token", 4: "jwt"},
-    omit_zero=True,
+    # An explicit "" or 0 is stored as BEARER_TOKEN_FORMAT_UNKNOWN (set: it overrides the global setting);
+    # config.yaml reads "unknown" back as that value.
+    output={0: "unknown", 1: "default", 2: "idp_access_token", 3: "idp_identity_token", 4: "jwt"},
 )
 _CODEC_CLIENT_TYPE = _Enum(
     spellings={"HTTP1": 0, "HTTP2": 1, "HTTP3": 2},

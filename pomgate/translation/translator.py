@@ -32,10 +32,21 @@ from pomgate.translation.validation import (
     check_regex,
     core_validation_problems,
     over_budget_reason,
-    pem_blocks,
+    reduced_depends_on,
+)
+from pomgate.translation.whole_config import (
+    CertificateSource,
+    certificate_sources,
+    envoy_problems,
+    key_pair_problems,
+    options_problems,
+    prune_problems,
+    route_host,
 )
 
 PARSING = "parsing ingress: "
+#: Annotations that make cert-manager issue the spec.tls Secrets of an Ingress.
+CERT_MANAGER_ISSUERS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
 COSTLY_HINT = (
     "fewer Unicode classes (\\p, \\P) and smaller counted repetitions, or several simpler paths instead of one regex"
 )
@@ -220,18 +231,19 @@ class _IngressTranslation:
         if is_http01_solver(self.ingress.metadata.label_map):
             template: dict[str, Any] = {"allow_public_unauthenticated_access": True, "preserve_host_header": True}
         else:
-            applied = apply_annotations(annotations, prefix, self.resolve_secret)
+            applied = apply_annotations(annotations, prefix, self.resolve_secret, live=self.options.live)
             self.problems.extend(applied.problems)
             template = applied.fields
-        self.certificate_checks()
         built: list[Route] = []
         if spec.defaultBackend is not None:
             built.extend(self.default_backend_routes(template))
         for index in range(len(spec.rules)):
             built.extend(self.rule_routes(template, index))
         self.check_duplicates(built)
+        certificates = self.prune_certificates()
         for route in built:
             self.validate_route(route)
+        self.validate_whole_config(built, certificates)
         self.routes = built
 
     # ------------------------------------------------------------ fetch stage
@@ -349,27 +361,33 @@ class _IngressTranslation:
                 )
         return contexts
 
-    def certificate_checks(self) -> None:
-        """TLS Secrets become certificates; unparseable PEM fails the whole update upstream."""
-        for name, entry in sorted(self.secrets.items()):
-            if entry is None or entry.data is None or entry.secret_type != "kubernetes.io/tls":
-                continue
-            cert = entry.data.get("tls.crt", b"")
-            blocks = pem_blocks(cert)
-            if blocks is None or not blocks:
-                self.problem(
-                    "secret/bad-certificate",
-                    "removing unused certs: failed to decode cert block",
-                    self.secret_field(name),
-                    detail=f"tls.crt of Secret {entry.ref} holds no PEM certificate",
-                )
-            elif blocks[0][0] != "CERTIFICATE":
-                self.problem(
-                    "secret/bad-certificate",
-                    f'removing unused certs: expected CERTIFICATE PEM block, got "{blocks[0][0]}"',
-                    self.secret_field(name),
-                    detail=f"in tls.crt of Secret {entry.ref}",
-                )
+    # ------------------------------------------------------------ after translation (whole_config.py)
+    def prune_certificates(self) -> list[CertificateSource]:
+        """Fetched TLS Secrets become certificates; one that does not parse fails the update upstream."""
+        sources = certificate_sources(self.secrets, self.secret_field)
+        problems, parsed = prune_problems(sources, live=self.options.live, issued=self.issued_by_cert_manager())
+        self.problems.extend(problems)
+        return parsed
+
+    def issued_by_cert_manager(self) -> set[str]:
+        """spec.tls Secrets cert-manager's ingress-shim writes for this Ingress (it has an issuer annotation)."""
+        annotations = self.ingress.metadata.annotation_map
+        spec = self.ingress.spec
+        if spec is None or not any(key in annotations for key in CERT_MANAGER_ISSUERS):
+            return set()
+        return {f"{self.namespace}/{tls.secretName}" for tls in spec.tls if tls.secretName}
+
+    def annotation_field(self, name: str) -> FieldPath:
+        """Where annotation ``name`` (a route field) is written on this Ingress."""
+        return ("metadata", "annotations", f"{self.options.prefix}/{name}")
+
+    def validate_whole_config(self, routes: list[Route], certificates: list[CertificateSource]) -> None:
+        """Options validation (certificates in use, bearer token format), then Envoy's rules."""
+        hosts = {route_host(route.from_url) for route in routes}
+        self.problems.extend(key_pair_problems(certificates, hosts))
+        fields = [route.fields for route in routes]
+        self.problems.extend(options_problems(fields, self.annotation_field))
+        self.problems.extend(envoy_problems(fields, self.annotation_field))
 
     def secret_field(self, secret_name: str) -> FieldPath:
         spec = self.ingress.spec
@@ -650,10 +668,14 @@ class _IngressTranslation:
             if route.rule_index is not None
             else ("spec", "defaultBackend")
         )
-        for problem in core_validation_problems(route.fields):
+        problems = core_validation_problems(route.fields)
+        for problem in problems:
             if not problem.field:
                 problem.field = fld
             self.problems.append(problem)
+        if not problems and route.fields.get("depends_on"):
+            # Policy.Validate rewrites URL entries to their host in place: the stored route holds hosts.
+            route.fields["depends_on"] = reduced_depends_on(route.fields["depends_on"])
         for key in REGEX_FIELDS:
             pattern = route.fields.get(key)
             if isinstance(pattern, str):

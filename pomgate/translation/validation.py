@@ -121,6 +121,18 @@ def _first_core_problem(fields: dict[str, Any]) -> Problem | None:
     return None
 
 
+def reduced_depends_on(entries: list[str]) -> list[str]:
+    """``depends_on`` as Pomerium stores it once validated: URL entries reduced to their host (and port)."""
+    reduced: list[str] = []
+    for entry in entries:
+        if isinstance(entry, str) and "/" in entry:
+            parts = urlsplit(entry)
+            if parts.scheme and parts.netloc:
+                entry = parts.netloc.rpartition("@")[2]
+        reduced.append(entry)
+    return reduced
+
+
 @functools.lru_cache(maxsize=4096)
 def _to_url(url: str) -> tuple[str, str | None]:
     """The scheme of one `to` URL and what Pomerium says when parsing it fails (None: it parses)."""

@@ -338,9 +338,14 @@ def test_bearer_token_format(text: str, expected: str) -> None:
     assert route("bearer_token_format", text) == {"bearer_token_format": expected}
 
 
-def test_bearer_token_format_unknown_is_omitted() -> None:
-    assert route("bearer_token_format", "''") == {}
-    assert route("bearer_token_format", "0") == {}
+@pytest.mark.parametrize("text", ["''", "0", "BEARER_TOKEN_FORMAT_UNKNOWN"])
+def test_an_explicit_unknown_bearer_token_format_is_kept(text: str) -> None:
+    # Upstream stores BEARER_TOKEN_FORMAT_UNKNOWN as set: it overrides the global bearer_token_format.
+    assert route("bearer_token_format", text) == {"bearer_token_format": "unknown"}
+
+
+def test_a_null_bearer_token_format_is_unset() -> None:
+    assert route("bearer_token_format", "~") == {}
 
 
 @pytest.mark.parametrize("text", ["jwt", "IDP_ACCESS_TOKEN", "Default", "bearer_token_format_jwt", "5", "yes"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pomgate.findings import Severity
 from pomgate.rules.base import Rule
+from pomgate.rules.secret.key_pair_mismatch import GOOD as VALID_PAIR
 
 BAD = """\
 apiVersion: networking.k8s.io/v1
@@ -44,44 +45,8 @@ stringData:
     -----END CERTIFICATE-----
 """
 
-GOOD = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-spec:
-  ingressClassName: pomerium
-  tls:
-    - hosts:
-        - app.example.com
-      secretName: app-tls
-  rules:
-    - host: app.example.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: web
-                port:
-                  number: 80
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: app-tls
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-    -----BEGIN CERTIFICATE-----
-    MIIBszCCAVmgAwIBAgIUQk9P
-    -----END CERTIFICATE-----
-  tls.key: |
-    -----BEGIN PRIVATE KEY-----
-    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49
-    -----END PRIVATE KEY-----
-"""
+#: The same Ingress with a real certificate and its key.
+GOOD = VALID_PAIR
 
 RULE = Rule(
     id="secret/bad-certificate",
@@ -93,7 +58,9 @@ RULE = Rule(
         "`tls.crt` holds no decodable PEM block, or the first block is not a `CERTIFICATE` (for example "
         "`tls.crt` and `tls.key` swapped), the whole configuration update fails (`removing unused certs: "
         'failed to decode cert block` / `expected CERTIFICATE PEM block, got "PRIVATE KEY"`): the '
-        "Ingress gets an `UpdateError` event and none of its routes are applied."
+        "Ingress gets an `UpdateError` event and none of its routes are applied. A `CERTIFICATE` block that "
+        "x509 cannot parse fails it the same way (`removing unused certs: x509: ...`); offline, a block "
+        "that is not even DER is taken for a placeholder (`secret/certificate-unparsed`)."
     ),
     bad=BAD,
     good=GOOD,

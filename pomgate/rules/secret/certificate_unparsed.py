@@ -1,0 +1,72 @@
+"""secret/certificate-unparsed: a TLS Secret's certificate block is not X.509 (a placeholder?)."""
+
+from __future__ import annotations
+
+from pomgate.findings import Severity
+from pomgate.rules.base import Rule
+from pomgate.rules.secret.key_pair_mismatch import CERTIFICATE, ITS_KEY
+
+MANIFESTS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: pomerium
+  tls:
+    - hosts:
+        - app.example.com
+      secretName: app-tls
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app-tls
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+%s
+  tls.key: |
+%s"""
+
+PLACEHOLDER = """\
+-----BEGIN CERTIFICATE-----
+cmVwbGFjZWQgYnkgY2VydC1tYW5hZ2VyIGluIHRoZSBjbHVzdGVy
+-----END CERTIFICATE-----
+"""
+
+
+def _indented(text: str) -> str:
+    return "".join(f"    {line}\n" for line in text.splitlines()).rstrip("\n")
+
+
+BAD = MANIFESTS % (_indented(PLACEHOLDER), _indented(ITS_KEY))
+GOOD = MANIFESTS % (_indented(CERTIFICATE), _indented(ITS_KEY))
+
+RULE = Rule(
+    id="secret/certificate-unparsed",
+    severity=Severity.WARNING,
+    summary="A TLS Secret's tls.crt holds a CERTIFICATE block that is not an X.509 certificate",
+    explanation=(
+        "Before it saves a configuration the controller parses every certificate it was given as X.509; "
+        "one that does not parse fails the whole update (`removing unused certs: x509: malformed "
+        "certificate`). Repositories often hold stand-ins instead of real certificates (the cluster's "
+        "Secret is written by cert-manager or decrypted from a sealed secret), so offline pomgate warns "
+        "when the block's content is not even DER: fine if the cluster's Secret holds a real certificate, "
+        "otherwise the Ingress fails. In the controller, where the Secret is the cluster's, it is an error "
+        "(`secret/bad-certificate`)."
+    ),
+    bad=BAD,
+    good=GOOD,
+)
