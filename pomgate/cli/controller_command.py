@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pomgate.translation.budget import DEFAULT_INGRESS_BUDGET
 
-DATABROKER_FLAGS = (
-    "databroker_service_url",
-    "databroker_tls_ca",
-    "databroker_tls_ca_file",
-    "databroker_tls_insecure_skip_verify",
-    "databroker_tls_override_certificate_name",
-    "shared_secret",
-)
+if TYPE_CHECKING:
+    from pomgate.controller.databroker import DatabrokerSettings
+
+#: Upstream's default databroker address, used when only the databroker's other flags are given.
+DEFAULT_DATABROKER_URL = "http://localhost:5443"
+#: Upstream flags for features pomgate does not have: refused when used, not unknown options.
+UNSUPPORTED_UPSTREAM_FLAGS = {
+    "pomerium_config": "--pomerium-config (the Pomerium CRD's global settings)",
+    "experimental_gateway_api": "--experimental-gateway-api (the Gateway API controller)",
+    "sync_api_url": "--sync-api-url (the unified API sync mode)",
+    "sync_api_namespace_id": "--sync-api-namespace-id (the unified API sync mode)",
+    "sync_api_token": "--sync-api-token (the unified API sync mode)",
+}
 
 
 def _env(name: str) -> str:
@@ -45,16 +51,55 @@ def _bind_address(value: str, flag: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
+def _databroker_settings(
+    url: str,
+    ca: str | None,
+    ca_file: str | None,
+    insecure: bool,
+    override_name: str | None,
+    shared_secret: str | None,
+    lease_duration: float,
+) -> DatabrokerSettings:
+    """The databroker flags checked and decoded (the CA from base64; the shared secret as upstream reads it)."""
+    from pomgate.controller.databroker import DatabrokerSettings, decode_shared_secret, target_of
+
+    try:
+        target_of(url)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--databroker-service-url") from None
+    ca_pem = b""
+    if ca:
+        try:
+            ca_pem = base64.b64decode(ca, validate=True)
+        except ValueError:
+            raise typer.BadParameter("not valid base64", param_hint="--databroker-tls-ca") from None
+    if ca_file and not os.path.isfile(ca_file):
+        raise typer.BadParameter(f"no file {ca_file}", param_hint="--databroker-tls-ca-file")
+    if lease_duration <= 0:
+        raise typer.BadParameter("must be more than 0", param_hint="--databroker-lease-duration")
+    return DatabrokerSettings(
+        url=url,
+        ca_pem=ca_pem,
+        ca_file=ca_file or "",
+        insecure_skip_verify=insecure,
+        override_certificate_name=override_name or "",
+        shared_secret=decode_shared_secret(shared_secret or ""),
+        lease_duration=lease_duration,
+    )
+
+
 def controller(
     name: Annotated[
         str, typer.Option("--name", envvar="NAME", help="IngressClass spec.controller value this controller owns.")
     ] = "pomerium.io/ingress-controller",
     namespaces: Annotated[
-        str,
+        list[str] | None,
         typer.Option(
-            "--namespaces", envvar="NAMESPACES", help="Comma-separated namespaces to manage (default: all namespaces)."
+            "--namespaces",
+            envvar="NAMESPACES",
+            help="Namespaces to manage: comma-separated, and/or the flag repeated (default: all namespaces).",
         ),
-    ] = "",
+    ] = None,
     prefix: Annotated[
         str, typer.Option("--prefix", envvar="PREFIX", help="Annotation prefix (no trailing slash).")
     ] = "ingress.pomerium.io",
@@ -138,8 +183,13 @@ def controller(
         ),
     ] = None,
     leader_election_id: Annotated[
-        str, typer.Option("--leader-election-id", envvar="LEADER_ELECTION_ID", help="Name of the Lease.")
-    ] = "pomgate-ingress-controller",
+        str | None,
+        typer.Option(
+            "--leader-election-id",
+            envvar="LEADER_ELECTION_ID",
+            help="Name of the Lease [default: pomgate-ingress-controller] (not with the databroker, as upstream).",
+        ),
+    ] = None,
     lease_duration: Annotated[
         float, typer.Option("--lease-duration", help="Seconds a standby waits before taking an unrenewed Lease.")
     ] = 15.0,
@@ -168,16 +218,72 @@ def controller(
     log_level: Annotated[
         str, typer.Option("--log-level", envvar="LOG_LEVEL", help="debug, info, warning or error.")
     ] = "info",
-    databroker_service_url: Annotated[str | None, typer.Option(hidden=True, envvar="DATABROKER_SERVICE_URL")] = None,
-    databroker_tls_ca: Annotated[str | None, typer.Option(hidden=True, envvar="DATABROKER_TLS_CA")] = None,
-    databroker_tls_ca_file: Annotated[str | None, typer.Option(hidden=True, envvar="DATABROKER_TLS_CA_FILE")] = None,
+    databroker_service_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DATABROKER_SERVICE_URL",
+            help="Write the config to Pomerium's databroker at this gRPC URL (record ingress-controller), "
+            f"as upstream does [upstream's default {DEFAULT_DATABROKER_URL} when only --shared-secret is given].",
+        ),
+    ] = None,
+    databroker_tls_ca: Annotated[
+        str | None, typer.Option(envvar="DATABROKER_TLS_CA", help="Base64-encoded CA bundle for the databroker.")
+    ] = None,
+    databroker_tls_ca_file: Annotated[
+        str | None, typer.Option(envvar="DATABROKER_TLS_CA_FILE", help="CA file for the databroker connection.")
+    ] = None,
     databroker_tls_insecure_skip_verify: Annotated[
-        bool | None, typer.Option(hidden=True, envvar="DATABROKER_TLS_INSECURE_SKIP_VERIFY")
-    ] = None,
+        bool,
+        typer.Option(
+            envvar="DATABROKER_TLS_INSECURE_SKIP_VERIFY",
+            help="Do not verify the databroker's certificate (the one it presents is trusted as is).",
+        ),
+    ] = False,
     databroker_tls_override_certificate_name: Annotated[
-        str | None, typer.Option(hidden=True, envvar="DATABROKER_TLS_OVERRIDE_CERTIFICATE_NAME")
+        str | None,
+        typer.Option(
+            envvar="DATABROKER_TLS_OVERRIDE_CERTIFICATE_NAME",
+            help="Server name expected in the databroker's certificate.",
+        ),
     ] = None,
-    shared_secret: Annotated[str | None, typer.Option(hidden=True, envvar="SHARED_SECRET")] = None,
+    shared_secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SHARED_SECRET",
+            help="Base64 shared secret that signs the JWT of each databroker request (as Pomerium's; "
+            "an undecodable value is ignored, as upstream ignores it).",
+        ),
+    ] = None,
+    shadow: Annotated[
+        bool,
+        typer.Option(
+            "--shadow",
+            envvar="SHADOW",
+            help="Write nothing: read the record the real controller wrote to the databroker, translate the same "
+            "cluster, and report each route or certificate that differs (log, pomgate_shadow_differences).",
+        ),
+    ] = False,
+    shadow_events: Annotated[
+        bool,
+        typer.Option(
+            "--shadow-events",
+            envvar="SHADOW_EVENTS",
+            help="With --shadow: a Warning ShadowDifference event per Ingress.",
+        ),
+    ] = False,
+    shadow_interval: Annotated[
+        float, typer.Option("--shadow-interval", help="With --shadow: seconds between comparisons without changes.")
+    ] = 10.0,
+    databroker_lease_duration: Annotated[float, typer.Option(hidden=True, envvar="DATABROKER_LEASE_DURATION")] = 30.0,
+    debug: Annotated[bool, typer.Option("--debug", hidden=True, envvar="DEBUG", help="Debug logging.")] = False,
+    pomerium_config: Annotated[str | None, typer.Option(hidden=True, envvar="POMERIUM_CONFIG")] = None,
+    experimental_gateway_api: Annotated[bool, typer.Option(hidden=True, envvar="EXPERIMENTAL_GATEWAY_API")] = False,
+    gateway_class_controller_name: Annotated[
+        str, typer.Option(hidden=True, envvar="GATEWAY_CLASS_CONTROLLER_NAME")
+    ] = "pomerium.io/gateway-controller",
+    sync_api_url: Annotated[str | None, typer.Option(hidden=True, envvar="SYNC_API_URL")] = None,
+    sync_api_namespace_id: Annotated[str | None, typer.Option(hidden=True, envvar="SYNC_API_NAMESPACE_ID")] = None,
+    sync_api_token: Annotated[str | None, typer.Option(hidden=True, envvar="SYNC_API_TOKEN")] = None,
 ) -> None:
     """Run in the cluster: watch Ingresses and what they reference, write Pomerium's routes.
 
@@ -203,25 +309,46 @@ def controller(
 
       pomgate controller --kubeconfig ~/.kube/config --config-file /tmp/routes.yaml --no-leader-elect
     """
-    given = {
-        "databroker_service_url": databroker_service_url,
-        "databroker_tls_ca": databroker_tls_ca,
-        "databroker_tls_ca_file": databroker_tls_ca_file,
-        "databroker_tls_insecure_skip_verify": databroker_tls_insecure_skip_verify,
-        "databroker_tls_override_certificate_name": databroker_tls_override_certificate_name,
-        "shared_secret": shared_secret,
+    refused = {
+        "pomerium_config": pomerium_config,
+        "experimental_gateway_api": experimental_gateway_api or None,
+        "sync_api_url": sync_api_url,
+        "sync_api_namespace_id": sync_api_namespace_id,
+        "sync_api_token": sync_api_token,
     }
-    used = [flag for flag in DATABROKER_FLAGS if given[flag] is not None]
+    used = [UNSUPPORTED_UPSTREAM_FLAGS[flag] for flag, value in refused.items() if value]
     if used:
-        flags = ", ".join("--" + flag.replace("_", "-") for flag in used)
-        typer.echo(
-            f"pomgate controller: {flags}: writing to Pomerium's databroker is not supported yet; "
-            "write the config with --config-file or --config-secret instead",
-            err=True,
-        )
+        typer.echo(f"pomgate controller: not supported by pomgate: {', '.join(used)}", err=True)
         raise typer.Exit(2)
-    if config_file is None and config_secret is None:
-        raise typer.BadParameter("give --config-file PATH and/or --config-secret NAMESPACE/NAME", param_hint="output")
+    del gateway_class_controller_name  # upstream's, meaningful only with the Gateway API
+    databroker_given = any(
+        (databroker_service_url, databroker_tls_ca, databroker_tls_ca_file, databroker_tls_override_certificate_name)
+    )
+    only_databroker = (databroker_given or shared_secret) and config_file is None and config_secret is None
+    if databroker_service_url is None and (shadow or only_databroker):
+        databroker_service_url = DEFAULT_DATABROKER_URL
+    if config_file is None and config_secret is None and databroker_service_url is None:
+        raise typer.BadParameter(
+            "give --databroker-service-url URL, --config-file PATH and/or --config-secret NAMESPACE/NAME",
+            param_hint="output",
+        )
+    if databroker_service_url is not None and not shadow and (leader_election_id or leader_election_namespace):
+        raise typer.BadParameter(
+            "kubernetes leader election can be used only with sync API (with the databroker, replicas share "
+            "its lease ingress-controller)",
+            param_hint="--leader-election-id/--leader-election-namespace",
+        )
+    databroker_settings = None
+    if databroker_service_url is not None:
+        databroker_settings = _databroker_settings(
+            databroker_service_url,
+            databroker_tls_ca,
+            databroker_tls_ca_file,
+            databroker_tls_insecure_skip_verify,
+            databroker_tls_override_certificate_name,
+            shared_secret,
+            databroker_lease_duration,
+        )
     secret = _object_name(config_secret, "--config-secret")
     status_service = _object_name(update_status_from_service, "--update-status-from-service")
     health = _bind_address(health_probe_bind_address, "--health-probe-bind-address")
@@ -236,7 +363,7 @@ def controller(
         raise typer.BadParameter(
             "need 0 < --retry-period < --renew-deadline < --lease-duration", param_hint="--lease-duration"
         )
-    level = log_level.upper()
+    level = "DEBUG" if debug else log_level.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise typer.BadParameter(f"unknown level {log_level!r}", param_hint="--log-level")
 
@@ -304,7 +431,9 @@ def controller(
             prefix=prefix,
             controller_name=name,
             assumed_ingress_class=None,
-            namespaces=frozenset(ns.strip() for ns in namespaces.split(",") if ns.strip()),
+            namespaces=frozenset(
+                part.strip() for value in namespaces or () for part in value.split(",") if part.strip()
+            ),
             live=True,
             ingress_budget=translation_budget or None,
         ),
@@ -317,10 +446,14 @@ def controller(
         metrics_address=metrics,
         leader_election=leader_elect,
         lease_namespace=lease_namespace,
-        lease_name=leader_election_id,
+        lease_name=leader_election_id or "pomgate-ingress-controller",
         lease_duration=lease_duration,
         renew_deadline=renew_deadline,
         retry_period=retry_period,
+        databroker=databroker_settings,
+        shadow=shadow,
+        shadow_events=shadow_events,
+        shadow_interval=shadow_interval,
     )
     try:
         asyncio.run(run_controller(settings))

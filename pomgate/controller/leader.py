@@ -136,7 +136,8 @@ class LeaseElector:
             return False  # held by someone who renewed within the lease duration
         if holder != self.identity:
             spec["acquireTime"] = now
-            spec["leaseTransitions"] = int(spec.get("leaseTransitions") or 0) + (1 if holder else 0)
+            # client-go counts every change of holder, a released Lease (no holder) taken over included
+            spec["leaseTransitions"] = int(spec.get("leaseTransitions") or 0) + 1
         spec["holderIdentity"] = self.identity
         spec["renewTime"] = now
         spec["leaseDurationSeconds"] = int(self.lease_duration)

@@ -110,6 +110,10 @@ class Metrics:
             "Time from a batch of watch events to the written config.",
             (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
         )
+        self.shadow_differences = Gauge(
+            "pomgate_shadow_differences",
+            "Shadow mode: routes and certificates that differ between the databroker record and pomgate's translation.",
+        )
         self.started = time.time()
 
     def exposition(self) -> str:
@@ -125,6 +129,7 @@ class Metrics:
             self.watch_restarts,
             self.leader,
             self.reconcile_seconds,
+            self.shadow_differences,
         ):
             out.append(f"# HELP {metric.name} {metric.help}")
             out.append(f"# TYPE {metric.name} {metric.kind}")

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +25,8 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "pomgate"}
 
 class ConfigWriter(Protocol):
     target: str
+    #: What ``write`` takes: "yaml" (config.yaml bytes) or "record" (an encoded pomerium.config.Config).
+    kind: str
     #: The most bytes this target holds (None: no limit); the runner leaves Ingresses out to fit.
     limit: int | None
 
@@ -32,13 +35,19 @@ class ConfigWriter(Protocol):
         ...
 
 
-def write_atomically(path: Path, data: bytes, mode: int = 0o640) -> None:
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
     """Temp file in the same directory, write, fsync, rename over ``path``, fsync the directory.
 
     A reader (Pomerium watching the file) sees the old or the new config, never a partial one; after a
-    crash the file is one of the two.
+    crash the file is one of the two. The file keeps the mode it had (an operator's chmod survives);
+    a new file gets ``mode``, by default 0640 (the config holds Secret values).
     """
     directory = path.parent
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o640
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "wb") as temp:
@@ -61,6 +70,8 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o640) -> None:
 class FileConfigWriter:
     """`--config-file PATH`."""
 
+    kind = "yaml"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.target = f"file {path}"
@@ -82,6 +93,8 @@ class FileConfigWriter:
 
 class SecretConfigWriter:
     """`--config-secret NAMESPACE/NAME`: the Secret's `config.yaml` key, which Pomerium mounts."""
+
+    kind = "yaml"
 
     def __init__(self, client: KubeClient, namespace: str, name: str) -> None:
         self.client = client

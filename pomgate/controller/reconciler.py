@@ -5,7 +5,11 @@ No I/O. `Reconciler.reconcile` runs the shared translator (`translate_ingress`, 
 what happened to each (those that compile regexes where the injected `isolate` puts them);
 `Reconciler.document` renders the whole config, `Reconciler.fit` one under a size limit. Like upstream
 (controller.md §4, §7): a failing Ingress keeps its last good routes during a run, and the initial
-sync rebuilds everything from scratch, so after a restart a failing Ingress has none.
+sync rebuilds everything from scratch, so after a restart a failing Ingress has none, unless the
+runner gives it the routes the stored record had (`keep_previous`: upstream's databroker sync aborts
+when it cannot fetch an Ingress's dependencies). Certificates are pruned by SAN as upstream prunes
+them (`pomgate.translation.certificates.prune_unused`); `record` is the config as Pomerium's Config
+message (`pomgate.controller.pomerium_config`).
 
 With ``host_owners`` (the ``hosts:`` map of a pomgate configuration) an Ingress with a route on a host
 its namespace may not serve is *refused*: it fails with the offline rule's message
@@ -24,11 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pomgate.controller.livestate import IngressKey, LiveState
+from pomgate.controller.pomerium_config import EncodeError, config_bytes, encode_certificate, encode_route
+from pomgate.findings import ObjectRef
 from pomgate.parallel import split_parts
-from pomgate.reports.routes import config_fields, shown_leaf
+from pomgate.reports.routes import config_fields, plain_value, shown_leaf
 from pomgate.rules.routing.cross_namespace_host import HostOwners, HostViolation, host_ownership_violations
+from pomgate.translation.certificates import PRUNE_PREFIX, CertificateError, KeyPair, parse_certificate, prune_unused
 from pomgate.translation.options import TranslateOptions
-from pomgate.translation.route import Route
+from pomgate.translation.route import Route, RouteKey
 from pomgate.translation.translator import compiles_regexes, translate_ingress
 
 HEADER = b"# Pomerium routes written by `pomgate controller` from the cluster's Ingresses; edits are overwritten.\n"
@@ -71,10 +78,23 @@ class IngressReport:
 class _Entry:
     sort_key: tuple[Any, ...]
     line: bytes  # `- {json}\n`, ready to join
+    host: str = ""  # the rule host (certificates are kept for the hosts routes serve)
+    record: bytes = b""  # the route as an encoded `pomerium.config.Route` (databroker output only)
 
 
-#: One Ingress translated: (managed, why not managed, error, [(route sort key, config line)], refused).
-_Translated = tuple[bool, str | None, str | None, list[tuple[tuple[Any, ...], bytes]], bool]
+@dataclass
+class _Certificate:
+    """A TLS Secret of an Ingress as a config certificate: its list item line, key pair and encoding."""
+
+    line: bytes
+    pair: KeyPair
+    record: bytes = b""
+
+
+#: A translated route: (sort key, config line, rule host, encoded Route or b"").
+_Line = tuple[tuple[Any, ...], bytes, str, bytes]
+#: One Ingress translated: (managed, why not managed, error, [route lines], refused).
+_Translated = tuple[bool, str | None, str | None, list[_Line], bool]
 #: Starts ``work`` (the translation of ``count`` Ingresses) where it cannot hold up this process, and
 #: returns what waits for its result (raising when it failed); see `pomgate.controller.isolation`.
 Isolate = Callable[[Callable[[], list["_Translated | None"]], int], Callable[[], list["_Translated | None"]]]
@@ -85,7 +105,9 @@ class _Applied:
     """The routes and certificates of one Ingress that are in the config."""
 
     entries: list[_Entry]
-    certificates: dict[str, bytes] = field(default_factory=dict)  # "ns/name" -> list item line
+    certificates: dict[str, _Certificate] = field(default_factory=dict)  # by "ns/name"
+    #: The routes came from the config written before this process started (`keep_previous`).
+    previous: bool = False
 
 
 class Reconciler:
@@ -99,8 +121,11 @@ class Reconciler:
         status_service: tuple[str, str] | None = None,
         isolate: Isolate | None = None,
         host_owners: HostOwners | Mapping[str, Collection[str]] | None = None,
+        encode_records: bool = False,
     ) -> None:
         self.options = options
+        #: Also encode each route as a `pomerium.config.Route` (the databroker output, `record`).
+        self.encode_records = encode_records
         #: Who may serve which host (``hosts:``); empty: any namespace may serve any host.
         self.host_owners = host_owners if isinstance(host_owners, HostOwners) else HostOwners(host_owners or {})
         self.state = LiveState(options, status_service)
@@ -110,6 +135,9 @@ class Reconciler:
         self._sorted: list[_Entry] | None = []  # every applied route in Pomerium's order (None: sort again)
         self._route_count = 0
         self._base_text, self._base_routes, self._base_certificates = _split_base(base_config or {})
+        #: Certificates of the config written before this process started, while routes from it remain.
+        self._previous_certificates: dict[str, _Certificate] = {}
+        self._pruned: tuple[tuple[Any, ...], set[str]] | None = None  # (inputs, names kept), see `_kept`
 
     # ------------------------------------------------------------------ translation
     def reconcile(self, keys: Iterable[IngressKey], *, keep_last_good: bool = True) -> list[IngressReport]:
@@ -163,8 +191,14 @@ class Reconciler:
             if refused or not keep_last_good:  # a refusal keeps nothing (see the module docstring)
                 self._drop(key)
         else:
-            applied = _Applied([_Entry(sort_key, line) for sort_key, line in lines])
-            applied.certificates = self._certificates(live.typed.model.spec, key[0])
+            applied = _Applied([_Entry(*line) for line in lines])
+            try:
+                applied.certificates = self._certificates(live.typed.model.spec, key[0])
+            except CertificateError as err:  # upstream's save fails: the Ingress keeps its last good routes
+                report.state, report.error = "failed", PRUNE_PREFIX + str(err)
+                if not keep_last_good:
+                    self._drop(key)
+                return report
             self._drop(key)
             self._add(key, applied)
             report.routes = len(applied.entries)
@@ -185,15 +219,28 @@ class Reconciler:
                 results.append(None)
                 continue
             outcome = translate_ingress(live.typed, state.inventory, self.options, state.selector)
-            lines: list[tuple[tuple[Any, ...], bytes]] = []
-            if outcome.managed and outcome.error is None:
+            lines: list[_Line] = []
+            error = outcome.error
+            if outcome.managed and error is None:
                 violations = host_ownership_violations(outcome.routes, owners) if owners else []
                 if violations:
                     results.append((True, None, refusal_message(violations), [], True))
                     continue
-                lines = [(route.sort_key(), _route_line(route)) for route in outcome.routes]
-            results.append((outcome.managed, outcome.unmanaged_reason, outcome.error, lines, False))
+                try:
+                    lines = [
+                        (route.sort_key(), _route_line(route), route.key.host, self._record(route))
+                        for route in outcome.routes
+                    ]
+                except EncodeError as err:
+                    lines, error = [], str(err)
+            results.append((outcome.managed, outcome.unmanaged_reason, error, lines, False))
         return results
+
+    def _record(self, route: Route) -> bytes:
+        """The route as an encoded `pomerium.config.Route` when the databroker output is on, else b""."""
+        if not self.encode_records:
+            return b""
+        return encode_route(plain_value(config_fields(route), True), route.stat_name)
 
     def full_sync(self, skip: Collection[IngressKey] = ()) -> list[IngressReport]:
         """Rebuild the table from scratch from every Ingress (startup) but ``skip`` (translated later)."""
@@ -224,9 +271,12 @@ class Reconciler:
         for entry in applied.entries:
             bisect.insort(self._sorted, entry, key=_sort_key)
 
-    def _certificates(self, spec: Any, namespace: str) -> dict[str, bytes]:
-        """`kubernetes.io/tls` Secrets of ``spec.tls`` as config.yaml certificates (base64 PEM)."""
-        found: dict[str, bytes] = {}
+    def _certificates(self, spec: Any, namespace: str) -> dict[str, _Certificate]:
+        """`kubernetes.io/tls` Secrets of ``spec.tls`` as config certificates (base64 PEM in config.yaml).
+
+        Raises `CertificateError` when one does not parse (upstream's save fails then).
+        """
+        found: dict[str, _Certificate] = {}
         for tls in spec.tls if spec is not None else ():
             typed = self.state.inventory.secrets.get((namespace, tls.secretName))
             if typed is None or typed.model.effective_type != "kubernetes.io/tls":
@@ -234,10 +284,53 @@ class Reconciler:
             data, _bad = typed.model.decoded_data()
             cert, key = data.get("tls.crt"), data.get("tls.key")
             if cert and key:
-                found[f"{namespace}/{tls.secretName}"] = _json_line(
-                    {"cert": base64.b64encode(cert).decode(), "key": base64.b64encode(key).decode()}
+                parse_certificate(cert)
+                name = f"{namespace}/{tls.secretName}"
+                found[name] = _Certificate(
+                    _json_line({"cert": base64.b64encode(cert).decode(), "key": base64.b64encode(key).decode()}),
+                    KeyPair(name, cert, key),
+                    encode_certificate(cert, key) if self.encode_records else b"",
                 )
         return found
+
+    def keep_previous(
+        self, keys: Collection[IngressKey], routes: Sequence[Mapping[str, Any]], certificates: Sequence[bytes]
+    ) -> list[IngressKey]:
+        """Give Ingresses ``keys`` (failing, without routes) their routes from the config written before.
+
+        Upstream's initial sync writes nothing when it cannot fetch an Ingress's dependencies; the
+        per-Ingress reconciles that follow start from the stored config, so a failing Ingress keeps the
+        routes it had before the restart. ``routes`` are that config's routes (config.yaml mappings,
+        each with its `id`), ``certificates`` its encoded `Settings.Certificate` items (kept, pruned as
+        usual, until no Ingress has routes from before). Returns the Ingresses that got routes.
+        """
+        by_ingress: dict[IngressKey, list[Mapping[str, Any]]] = {}
+        for previous in routes:
+            identity = _route_key(previous)
+            if identity is not None and (identity.namespace, identity.ingress) in keys:
+                by_ingress.setdefault((identity.namespace, identity.ingress), []).append(previous)
+        kept: list[IngressKey] = []
+        for key, found in sorted(by_ingress.items()):
+            if key in self._applied or key not in self.state.ingresses:
+                continue
+            entries = []
+            for fields in found:
+                route_key = _route_key(fields)
+                assert route_key is not None
+                route = Route(key=route_key, ingress=ObjectRef("Ingress", *key), fields=dict(fields))
+                record = encode_route(fields) if self.encode_records else b""
+                entries.append(_Entry(route.sort_key(), _json_line(fields), route_key.host, record))
+            self._add(key, _Applied(entries, previous=True))
+            kept.append(key)
+        if kept:
+            for index, encoded in enumerate(certificates):
+                cert = _certificate_pair(encoded)
+                self._previous_certificates[f"(previous config)/{index}"] = _Certificate(
+                    _json_line({"cert": base64.b64encode(cert[0]).decode(), "key": base64.b64encode(cert[1]).decode()}),
+                    KeyPair(f"(previous config)/{index}", *cert),
+                    encoded,
+                )
+        return kept
 
     # ------------------------------------------------------------------ output
     def applied_keys(self) -> list[IngressKey]:
@@ -273,20 +366,58 @@ class Reconciler:
             parts.extend([entry.line for entry in entries])
         else:
             parts.append(b"routes: []\n")
-        certificates: dict[str, bytes] = {}
-        if leave_out:
-            for key, applied in self._applied.items():
-                if applied.certificates and key not in leave_out:
-                    certificates.update(applied.certificates)
-        else:
-            for applied in self._applied.values():
-                if applied.certificates:
-                    certificates.update(applied.certificates)
+        certificates = self._kept_certificates(leave_out)
         if self._base_certificates or certificates:
             parts.append(b"certificates:\n")
             parts.extend(self._base_certificates)
-            parts.extend(certificates[name] for name in sorted(certificates))
+            parts.extend(certificates[name].line for name in sorted(certificates))
         return b"".join(parts)
+
+    def record(self) -> bytes:
+        """The whole config as an encoded `pomerium.config.Config` (routes in Pomerium's order, then the
+        certificates in use), as upstream writes it to the databroker; the base config is not in it."""
+        if self._sorted is None:
+            self.document()
+        assert self._sorted is not None
+        certificates = self._kept_certificates(())
+        return config_bytes((entry.record for entry in self._sorted), [cert.record for cert in certificates.values()])
+
+    def config_routes(self) -> list[dict[str, Any]]:
+        """The Ingresses' routes in Pomerium's order as config.yaml mappings (secrets shown)."""
+        if self._sorted is None:
+            self.document()
+        assert self._sorted is not None
+        return [json.loads(entry.line[2:]) for entry in self._sorted]
+
+    def config_certificates(self) -> list[tuple[bytes, bytes]]:
+        """(certificate PEM, key PEM) of the certificates in the config (pruned as upstream prunes)."""
+        return [(cert.pair.certificate, cert.pair.key) for cert in self._kept_certificates(()).values()]
+
+    def _kept_certificates(self, leave_out: Collection[IngressKey]) -> dict[str, _Certificate]:
+        """The Ingresses' certificates (but ``leave_out``'s) that serve a route host, as upstream prunes
+        them (`prune_unused`: SAN DNS names; a CN-only certificate serves nothing)."""
+        certificates: dict[str, _Certificate] = {}
+        hosts: set[str] = set()
+        any_previous = False
+        for key, applied in self._applied.items():
+            if key in leave_out:
+                continue
+            any_previous = any_previous or applied.previous
+            if applied.certificates:
+                certificates.update(applied.certificates)
+            hosts.update(entry.host for entry in applied.entries)
+        if any_previous:
+            certificates.update(self._previous_certificates)
+        else:
+            self._previous_certificates.clear()  # no routes from before remain
+        if not certificates:
+            return {}
+        inputs = (tuple((name, cert.pair.certificate) for name, cert in sorted(certificates.items())), frozenset(hosts))
+        if self._pruned is None or self._pruned[0] != inputs:
+            kept = prune_unused([cert.pair for cert in certificates.values()], hosts)
+            self._pruned = (inputs, {pair.name for pair in kept})
+        names = self._pruned[1]
+        return {name: cert for name, cert in certificates.items() if name in names}
 
     def fit(self, limit: int) -> tuple[bytes, list[tuple[IngressKey, int]]]:
         """The config in at most ``limit`` bytes: the Ingresses that add the most left out first.
@@ -304,7 +435,7 @@ class Reconciler:
                 users[name] = users.get(name, 0) + 1
         sizes = {
             key: sum(len(entry.line) for entry in applied.entries)
-            + sum(len(line) for name, line in applied.certificates.items() if users[name] == 1)
+            + sum(len(cert.line) for name, cert in applied.certificates.items() if users[name] == 1)
             for key, applied in self._applied.items()
         }
         shared = {name for name, count in users.items() if count > 1}
@@ -319,10 +450,10 @@ class Reconciler:
             excluded.add(key)
             left_out.append((key, sizes[key]))
             estimate -= sizes[key]
-            for name, line in self._applied[key].certificates.items():
+            for name, cert in self._applied[key].certificates.items():
                 users[name] -= 1
                 if users[name] == 0 and name in shared:  # the last Ingress that brought it
-                    estimate -= len(line)
+                    estimate -= len(cert.line)
         return self.document(excluded), left_out
 
 
@@ -332,6 +463,25 @@ def refusal_message(violations: Sequence[HostViolation]) -> str:
     for violation in violations:
         by_host.setdefault(violation.host, violation.message)
     return "; ".join(by_host.values()) + "; the Ingress is refused: none of its routes are served"
+
+
+def _route_key(route: Mapping[str, Any]) -> RouteKey | None:
+    """The identity in a route's `id` (``{"n":..,"ns":..,"h":..,"p":..}``), or None if it has none."""
+    try:
+        parsed = json.loads(str(route.get("id") or ""))
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict) or not {"n", "ns", "h", "p"} <= parsed.keys():
+        return None
+    return RouteKey(str(parsed["ns"]), str(parsed["n"]), str(parsed["h"]), str(parsed["p"]))
+
+
+def _certificate_pair(encoded: bytes) -> tuple[bytes, bytes]:
+    """(certificate PEM, key PEM) of an encoded `Settings.Certificate`."""
+    from pomgate.controller import protos
+
+    message = protos.Certificate.FromString(encoded)
+    return bytes(message.cert_bytes), bytes(message.key_bytes)
 
 
 def _sort_key(entry: _Entry) -> tuple[Any, ...]:

@@ -30,10 +30,17 @@ from typing import Any, ParamSpec, TypeVar
 
 from aiohttp import web
 
+from pomgate.controller import protos
+from pomgate.controller.databroker import (
+    DatabrokerClient,
+    DatabrokerConfigWriter,
+    DatabrokerError,
+    DatabrokerLeaseElector,
+    DatabrokerSettings,
+)
 from pomgate.controller.events import EventRecorder, IngressEvent
 from pomgate.controller.isolation import release_free_memory, start_isolated
 from pomgate.controller.kubeclient import (
-    ENDPOINT_SLICES,
     ENDPOINTS,
     INGRESS_CLASSES,
     INGRESSES,
@@ -48,16 +55,21 @@ from pomgate.controller.leader import LeaseElector
 from pomgate.controller.livestate import Change, IngressKey
 from pomgate.controller.metrics import Metrics
 from pomgate.controller.output import ConfigWriter, FileConfigWriter, SecretConfigWriter
+from pomgate.controller.pomerium_config import decode_route
 from pomgate.controller.reconciler import IngressReport, Reconciler
 from pomgate.controller.reflector import Backoff, Reflector
-from pomgate.controller.status import StatusWriter
+from pomgate.controller.shadow import ShadowReporter
+from pomgate.controller.status import StatusWriter, missing_service_message
 from pomgate.translation.options import TranslateOptions
 
 log = logging.getLogger("pomgate.controller")
 T = TypeVar("T")
 Params = ParamSpec("Params")
 
-WATCHED: tuple[Resource, ...] = (INGRESS_CLASSES, INGRESSES, SERVICES, ENDPOINTS, ENDPOINT_SLICES, SECRETS)
+#: Upstream reads core/v1 Endpoints only: a Service with only EndpointSlices fails live (`endpoints "x" not found`).
+WATCHED: tuple[Resource, ...] = (INGRESS_CLASSES, INGRESSES, SERVICES, ENDPOINTS, SECRETS)
+#: Error chains of the fetch stage: one of them in the initial sync aborts it upstream (controller.md §7).
+FETCH_ERRORS = ("tls: get secret ", "services: ")
 #: Secrets are listed this many at a time: each page is sorted (data kept or dropped) before the next
 #: arrives, so memory holds one page of other teams' Secrets at most (a Secret holds up to 1 MiB).
 SECRET_PAGE = 25
@@ -90,22 +102,35 @@ class ControllerSettings:
     retry_period: float = 2.0
     identity: str = ""
     watch_timeout: int = 300
+    #: Write to (or, with ``shadow``, only read from) Pomerium's databroker.
+    databroker: DatabrokerSettings | None = None
+    #: Compare with the record another controller wrote; write nothing (`pomgate.controller.shadow`).
+    shadow: bool = False
+    shadow_events: bool = False
+    shadow_interval: float = 10.0
 
 
 class Controller:
     """The running controller (see the module docstring)."""
 
-    def __init__(self, settings: ControllerSettings, client: KubeClient) -> None:
+    def __init__(
+        self, settings: ControllerSettings, client: KubeClient, databroker: DatabrokerClient | None = None
+    ) -> None:
         self.settings = settings
         self.client = client
+        self.databroker = databroker
         self.metrics = Metrics()
+        writes_record = databroker is not None and not settings.shadow
         self.reconciler = Reconciler(
             settings.options,
             base_config=settings.base_config,
             status_service=settings.status_service,
             isolate=self._isolate,
             host_owners=settings.host_owners,
+            encode_records=writes_record,
         )
+        #: Ingresses whose status could not be written in a bulk sync (the proxy Service was missing).
+        self._status_failed: set[IngressKey] = set()
         self.pending: set[IngressKey] = set()
         self.status_refresh = False
         self.wake = asyncio.Event()
@@ -128,12 +153,28 @@ class Controller:
             else None
         )
         self.writers: list[ConfigWriter] = []
-        if settings.config_file is not None:
-            self.writers.append(FileConfigWriter(settings.config_file))
-        if settings.config_secret is not None:
-            self.writers.append(SecretConfigWriter(client, *settings.config_secret))
-        self.elector: LeaseElector | None = None
-        if settings.leader_election:
+        self.shadow: ShadowReporter | None = None
+        if settings.shadow:
+            assert databroker is not None
+            self.shadow = ShadowReporter(databroker, self.reconciler, self.metrics, self.events, settings.shadow_events)
+        else:
+            if settings.config_file is not None:
+                self.writers.append(FileConfigWriter(settings.config_file))
+            if settings.config_secret is not None:
+                self.writers.append(SecretConfigWriter(client, *settings.config_secret))
+            if databroker is not None:
+                self.writers.append(DatabrokerConfigWriter(databroker))
+        self.elector: LeaseElector | DatabrokerLeaseElector | None = None
+        if settings.shadow:
+            self.metrics.leader.set(0)
+        elif settings.leader_election and databroker is not None and settings.databroker is not None:
+            self.elector = DatabrokerLeaseElector(
+                databroker,
+                self.metrics,
+                duration=settings.databroker.lease_duration,
+                on_change=self._leadership_changed,
+            )
+        elif settings.leader_election:
             self.elector = LeaseElector(
                 client,
                 settings.lease_namespace,
@@ -294,6 +335,8 @@ class Controller:
 
     @property
     def is_leader(self) -> bool:
+        if self.shadow is not None:
+            return False
         return self.elector is None or self.elector.is_leader
 
     def readiness(self) -> tuple[bool, str]:
@@ -303,7 +346,11 @@ class Controller:
         """
         if not self.synced:
             return False, "waiting for the initial list of every watched kind"
+        if self.shadow is not None:
+            return True, "ok (shadow: comparing with the databroker record, writing nothing)"
         if not self.is_leader:
+            if isinstance(self.elector, DatabrokerLeaseElector):
+                return False, "waiting for databroker lease"  # upstream's readiness (controller.md §1)
             return True, "ok (standby)"
         if self._write_error is not None:
             return False, f"config not written: {self._write_error}"
@@ -319,6 +366,8 @@ class Controller:
             tasks.append(asyncio.create_task(self.elector.run(), name="lease"))
         if self.status is not None:
             tasks.append(asyncio.create_task(self.status.run(), name="status"))
+        if self.shadow is not None:
+            tasks.append(asyncio.create_task(self.shadow.run(self.settings.shadow_interval), name="shadow"))
         try:
             await self._main(tasks)
         finally:
@@ -345,6 +394,7 @@ class Controller:
         self.pending.clear()
         self.status_refresh = False
         reports = await self._off_the_loop(self.reconciler.full_sync, skip=waiting)
+        await self._keep_previous_routes(reports)
         # The cluster's objects live as long as the process: keep the cyclic collector from walking
         # them on every full collection (at 10k Ingresses that walk is a 100 ms pause).
         gc.freeze()
@@ -375,6 +425,29 @@ class Controller:
             else:
                 await asyncio.sleep(backoff.next())
 
+    async def _keep_previous_routes(self, reports: list[IngressReport]) -> None:
+        """Upstream's initial sync writes nothing when an Ingress's dependencies cannot be fetched; the
+        reconciles after it start from the stored record, so failing Ingresses keep its routes."""
+        writer = next((w for w in self.writers if isinstance(w, DatabrokerConfigWriter)), None)
+        if writer is None:
+            return
+        failing = {r.key for r in reports if r.state == "failed" and (r.error or "").startswith(FETCH_ERRORS)}
+        if not failing:
+            return
+        failing |= {r.key for r in reports if r.state == "failed"}
+        try:
+            previous = await writer.client.get_config()
+        except DatabrokerError as err:
+            log.warning("initial sync: could not read the previous config to keep failing Ingresses' routes: %s", err)
+            return
+        if previous is None:
+            return
+        config = protos.Config.FromString(previous)
+        routes = [decode_route(route) for route in config.routes]
+        certificates = [bytes(cert.SerializeToString()) for cert in config.settings.certificates]
+        for key in self.reconciler.keep_previous(failing, routes, certificates):
+            log.info("ingress %s/%s: kept its routes from the stored config (initial sync failed to fetch)", *key)
+
     async def _wait_for_work(self, tasks: list[asyncio.Task[Any]]) -> None:
         wake = asyncio.create_task(self.wake.wait())
         try:
@@ -402,6 +475,8 @@ class Controller:
                 self._unannounced[report.key] = report
             self._was_leader = False
             self._write_pending = False
+            if self.shadow is not None:
+                self.shadow.request()
             return True
         became_leader = not self._was_leader
         self._was_leader = True
@@ -419,6 +494,15 @@ class Controller:
         else:
             self._write_pending = False
             reports = self._account_left_out(reports, previously_left_out)
+            if (initial or became_leader) and self.status is not None:
+                reports = self._status_verdicts(reports)
+            elif (
+                status_refresh and self._status_failed and self.status is not None and self.status.wanted() is not None
+            ):
+                reports = reports + [
+                    r for key in sorted(self._status_failed) for r in self._state_report(key, "updated", None)
+                ]
+                self._status_failed.clear()
         for report in reports:
             if report.state == "removed":
                 continue
@@ -442,6 +526,19 @@ class Controller:
             if keys:
                 self.status.request(keys)
         return wrote
+
+    def _status_verdicts(self, reports: list[IngressReport]) -> list[IngressReport]:
+        """A bulk sync upstream fails each Ingress whose status it cannot write (the proxy Service is
+        missing) with `update /status: ...` instead of `Updated`; it is retried when the Service appears."""
+        assert self.status is not None
+        if self.status.wanted() is not None:
+            return reports
+        message = missing_service_message(self.status.source)
+        for report in reports:
+            if report.state == "updated":
+                report.state, report.error = "failed", message
+                self._status_failed.add(report.key)
+        return reports
 
     def _account_left_out(self, reports: list[IngressReport], previously: dict[IngressKey, str]) -> list[IngressReport]:
         """Reports for what the size limit changed: Ingresses left out fail, ones back in are updated.
@@ -488,14 +585,16 @@ class Controller:
         for writer in self.writers:
             content = document
             try:
-                if writer.limit is not None and len(document) > writer.limit:
+                if writer.kind == "record":
+                    content = self.reconciler.record()
+                elif writer.limit is not None and len(document) > writer.limit:
                     content, dropped = self.reconciler.fit(writer.limit)
                     for key, size in dropped:
                         left_out.setdefault(key, _left_out_reason(writer.target, writer.limit, len(document), size))
                 if await writer.write(content):
                     self.metrics.config_writes.inc(target=writer.target.split()[0])
                     log.info("wrote %s (%d routes, %d bytes)", writer.target, self.reconciler.route_count, len(content))
-            except (ApiError, OSError) as err:
+            except (ApiError, OSError, DatabrokerError) as err:
                 ok = False
                 self._last_write_error = f"{writer.target}: {err}"
                 self.metrics.errors.inc(stage="write")
@@ -540,6 +639,9 @@ async def start_http(controller: Controller) -> list[web.AppRunner]:
     async def healthz(_request: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
+    async def startupz(_request: web.Request) -> web.Response:
+        return web.Response(text="ok\n")  # upstream: the process is up (its manifests probe it)
+
     async def readyz(_request: web.Request) -> web.Response:
         ready, why = controller.readiness()
         return web.Response(text=why + "\n", status=200 if ready else 503)
@@ -557,6 +659,7 @@ async def start_http(controller: Controller) -> list[web.AppRunner]:
     if settings.health_address is not None:
         app = apps.setdefault(settings.health_address, web.Application())
         app.router.add_get("/healthz", healthz)
+        app.router.add_get("/startupz", startupz)
         app.router.add_get("/readyz", readyz)
     if settings.metrics_address is not None:
         app = apps.setdefault(settings.metrics_address, web.Application())
@@ -587,7 +690,8 @@ async def run_controller(settings: ControllerSettings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with KubeClient(settings.cluster, user_agent=f"pomgate-controller/{os.getpid()}") as client:
-        controller = Controller(settings, client)
+        databroker = DatabrokerClient(settings.databroker) if settings.databroker is not None else None
+        controller = Controller(settings, client, databroker)
         runners = await start_http(controller)
         log.info(
             "controller %s started: watching %s as %s",
@@ -608,4 +712,6 @@ async def run_controller(settings: ControllerSettings) -> None:
                 await main
             for runner in runners:
                 await runner.cleanup()
+            if databroker is not None:
+                await databroker.close()
         log.info("controller stopped")

@@ -26,6 +26,12 @@ def desired_load_balancer(service: Service | None) -> list[dict[str, Any]]:
     return []
 
 
+def missing_service_message(source: tuple[str, str]) -> str:
+    """Upstream's error chain when the ``--update-status-from-service`` Service does not exist."""
+    namespace, name = source
+    return f'update /status: get pomerium-proxy service {namespace}/{name}: services "{name}" not found'
+
+
 class StatusWriter:
     """Writes `status.loadBalancer.ingress` of Ingresses whose status differs from the proxy Service's."""
 

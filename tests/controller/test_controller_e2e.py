@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.controller.conftest import ControllerProcess, http_get, wait_until
-from tests.controller.objects import endpoints, ingress, ingress_class, service, tls_secret
+from tests.controller.objects import endpoints, ingress, ingress_class, key_pair, service, tls_secret
 from tests.standin import StandInApiServer
 
 Start = Callable[..., ControllerProcess]
@@ -121,7 +121,7 @@ def test_missing_references_fail_one_ingress_and_creating_them_retries(
         what="the retried Ingress",
     )
     document = yaml.safe_load(controller.config() or b"")
-    assert base64.b64decode(document["certificates"][0]["key"]) == b"KEY"
+    assert base64.b64decode(document["certificates"][0]["key"]) == key_pair()[1]
     seed(apiserver, service("absent"), endpoints("absent"))
     wait_until(lambda: len(hosts(controller)) == 3, what="the Ingress whose Service appeared")
 
@@ -229,6 +229,14 @@ def test_two_replicas_one_writer_and_failover(
     leader.stop(signal.SIGKILL)  # no release: the standby waits out the lease duration
     wait_until(lambda: standby.metric("pomgate_leader") == 1, timeout=20, what="the standby to take over")
     wait_until(lambda: hosts(standby) == ["https://web.example.com"], what="the new leader's config")
+    lease = apiserver.get("coordination.k8s.io/v1", "Lease", "pomerium", "pomgate-ingress-controller")
+    assert lease is not None and lease["spec"]["leaseTransitions"] == 1
+
+    third = start_controller(name="three")
+    standby.stop()  # releases the Lease: the takeover of a released Lease is a transition too (client-go)
+    wait_until(lambda: third.metric("pomgate_leader") == 1, timeout=20, what="the third replica to take over")
+    lease = apiserver.get("coordination.k8s.io/v1", "Lease", "pomerium", "pomgate-ingress-controller")
+    assert lease is not None and lease["spec"]["leaseTransitions"] == 2
 
 
 def test_config_secret_output_and_databroker_flags(
@@ -242,23 +250,13 @@ def test_config_secret_output_and_databroker_flags(
     assert [r["from"] for r in document["routes"]] == ["https://web.example.com"]
 
     refused = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pomgate",
-            "controller",
-            "--config-file",
-            str(tmp_path / "x"),
-            "--shared-secret",
-            "c2VjcmV0",
-        ],
+        [sys.executable, "-m", "pomgate", "controller", "--config-file", str(tmp_path / "x"), "--pomerium-config", "g"],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[2],
     )
     assert refused.returncode == 2
-    assert "--shared-secret: writing to Pomerium's databroker is not supported yet" in refused.stderr
-    assert "c2VjcmV0" not in refused.stderr + refused.stdout
+    assert "not supported by pomgate: --pomerium-config" in refused.stderr
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")

@@ -22,7 +22,7 @@ from pomgate.scanning.manifest import ManifestObject, Origin
 from pomgate.translation.dependencies import Dependency
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.translator import translate
-from tests.controller.objects import endpoints, ingress, ingress_class, service, tls_secret
+from tests.controller.objects import endpoints, ingress, ingress_class, key_pair, service, tls_secret
 
 LIVE = TranslateOptions(assumed_ingress_class=None, live=True)
 
@@ -428,7 +428,7 @@ def test_tls_secrets_become_certificates_and_base_config_goes_first() -> None:
     assert document["authenticate_service_url"] == "https://auth.example.com"
     assert [r["from"] for r in document["routes"]] == ["https://static.example.com", "https://web.example.com"]
     [cert] = document["certificates"]
-    assert base64.b64decode(cert["key"]) == b"KEY"
+    assert base64.b64decode(cert["key"]) == key_pair()[1]
     with pytest.raises(ValueError, match="`routes` must be a list of mappings"):
         check_base_config({"routes": "nope"}, "base.yaml")
     with pytest.raises(ValueError, match="must be a mapping"):
