@@ -5,7 +5,8 @@ Keys (all optional): ``select`` / ``ignore`` (rule ids or families such as ``rou
 against file paths), ``namespace``, ``prefix``, ``controller-name``, ``ingress-class``, ``fail-on``,
 ``hosts`` (host pattern -> the namespaces allowed to serve it), ``build`` (false: read every file
 as it is, without kustomize or Helm), ``environments`` (name -> patterns of the roots that land in one
-cluster, so cross-object rules see them together).
+cluster, so cross-object rules see them together), ``access-tests`` (the access-test file, relative to
+the configuration file; default: the nearest ``.pomgate/access.yaml``).
 
 `pomgate diff` reads the file from the base revision (`pomgate.diff.run.diff_configuration`), so a
 pull request cannot loosen its own gate; `loosening` says what a changed file would loosen.
@@ -39,6 +40,7 @@ _KEYS = {
     "hosts",
     "build",
     "environments",
+    "access-tests",
 }
 #: Settings that change which objects are read and how (compared by `loosening`), with their defaults.
 _SETTING_DEFAULTS = {
@@ -47,6 +49,8 @@ _SETTING_DEFAULTS = {
     "controller-name": "pomerium.io/ingress-controller",
     "ingress-class": "pomerium",
 }
+#: Where the access tests are when the configuration does not say (next to it, or above the input).
+DEFAULT_ACCESS_TESTS = ".pomgate/access.yaml"
 #: fail-on values from strictest to loosest.
 _FAIL_ON_ORDER = ("info", "warning", "error", "never")
 #: How many names a loosening lists before "and N more".
@@ -74,6 +78,8 @@ class Config:
     build: bool = True
     #: environment name -> patterns (``clusters/prod/*``) of the roots and applications it groups
     environments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the access-test file, relative to this file (None: the nearest `.pomgate/access.yaml`)
+    access_tests: str | None = None
 
     def setting(self, key: str, cli_value: str | None, default: str) -> str:
         """The command-line value if given, else this file's, else the built-in default."""
@@ -209,6 +215,10 @@ def parse_config(text: str, source: str, *, pyproject: bool) -> Config:
         raise ConfigError(f"{source}: build must be true or false")
     config.build = data.get("build", True)
     config.environments = _parse_environments(data.get("environments", {}), source)
+    access_tests = data.get("access-tests")
+    if access_tests is not None and (not isinstance(access_tests, str) or not access_tests.strip()):
+        raise ConfigError(f"{source}: access-tests must be the path of the access-test file, e.g. .pomgate/access.yaml")
+    config.access_tests = access_tests
     return config
 
 
@@ -289,6 +299,9 @@ def loosening(old: Config, new: Config, *, rules: Mapping[str, Severity], paths:
     if _fail_rank(after_fail) > _fail_rank(before_fail):
         found.append(f"raises fail-on from {_shown(before_fail)} to {_shown(after_fail)}")
     found.extend(_host_loosening(old.hosts, new.hosts))
+    if old.access_tests != new.access_tests:
+        before_tests, after_tests = old.access_tests or DEFAULT_ACCESS_TESTS, new.access_tests or DEFAULT_ACCESS_TESTS
+        found.append(f"moves the access tests from {_shown(before_tests)} to {_shown(after_tests)}")
     return found
 
 

@@ -99,7 +99,27 @@ def analyze(
         for finding in missing[:-1]:
             error(finding.message)
         fail(missing[-1].message)
+    run_access_tests(deployment, config, paths)
     return deployment, config
+
+
+def run_access_tests(deployment: Deployment, config: Config, paths: list[str]) -> None:
+    """Add the findings of the repository's access tests (`.pomgate/access.yaml`) to ``deployment``."""
+    import os
+
+    from pomgate.access.suite import find_suite, judge, read_suite, suite_findings
+    from pomgate.findings import Finding
+
+    location = find_suite(config.path, config.access_tests, paths)
+    if location is None:
+        return
+    if config.access_tests is not None and not os.path.isfile(location):
+        fail(f"{config.path}: access-tests: {location}: no such file")
+    suite = read_suite(location)
+    environments = [(item.environment.name, item.analysis) for item in deployment.environments]
+    found = suite_findings(suite, judge(suite, environments), named=deployment.has_builds)
+    deployment.findings.extend(config.apply(found))
+    deployment.findings.sort(key=Finding.sort_key)
 
 
 def _build_progress() -> Progress:

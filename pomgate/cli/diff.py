@@ -92,8 +92,9 @@ def diff(
     import os
     from pathlib import Path
 
+    from pomgate.access.changes import record_access_changes, revision_suite, suite_candidates
     from pomgate.config import ConfigError
-    from pomgate.diff.gitread import RevisionError, open_repository
+    from pomgate.diff.gitread import RevisionError, open_repository, repository_prefixes
     from pomgate.diff.report import write_json, write_text
     from pomgate.diff.run import diff_configuration
     from pomgate.environments.diff import diff_deployed
@@ -131,6 +132,8 @@ def diff(
         )
         if cache is not None:
             cache.save(background=False)
+        where = suite_candidates(config, repository_prefixes(repo, paths or []))
+        record_access_changes(result, revision_suite(repo, base, where), revision_suite(repo, head, where))
     except RevisionError as err:
         fail(str(err))
     label = f"{base}..{head or 'working tree'}"

@@ -16,28 +16,42 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pomgate.config import Config, loosening
+from pomgate.diff.access import AccessClass, compare_access
 from pomgate.diff.explain import RouteTable
 from pomgate.findings import Finding, ObjectRef
 from pomgate.pipeline import Analysis
 from pomgate.reports.routes import route_config
-from pomgate.rules.review_helpers import grants_anyone, is_public
 from pomgate.rules.routing.cross_namespace_host import host_ownership_violations
 from pomgate.suppression import IGNORE_ANNOTATION
-from pomgate.translation.ppl import PolicyError, rules_of
+from pomgate.translation.evaluation import route_rules
+from pomgate.translation.ppl import PolicyError
 from pomgate.translation.route import Route, RouteKey
+
+if TYPE_CHECKING:
+    from pomgate.access.changes import AccessTestChange
 
 #: Route fields that hold who may use the route.
 ACCESS_LISTS = ("allowed_users", "allowed_domains", "allowed_idp_claims")
 
+#: Route fields that decide who gets in (they make the policy Pomerium evaluates).
+ACCESS_FIELDS = (
+    "policy",
+    "allow_public_unauthenticated_access",
+    "allow_any_authenticated_user",
+    "cors_allow_preflight",
+    *ACCESS_LISTS,
+)
+
 #: Risk kinds, most serious first (the order reports use).
 RISK_ORDER = (
     "became_public",
+    "access_widened",
+    "deny_removed",
     "policy_removed",
-    "policy_widened",
     "host_not_allowed",
     "host_takeover",
     "config_changed",
@@ -45,7 +59,10 @@ RISK_ORDER = (
     "tls_skip_verify",
     "identity_headers_off",
     "route_removed",
+    "access_narrowed",
 )
+#: Kinds that inform and do not make a change risky.
+INFORMATIONAL = frozenset({"access_narrowed"})
 
 
 @dataclass
@@ -66,6 +83,12 @@ class Risk:
     kind: str
     route: Route | None
     detail: str
+    #: The classes of identities and requests concerned (access risks), as JSON data.
+    classes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def informational(self) -> bool:
+        return self.kind in INFORMATIONAL
 
     @property
     def rank(self) -> int:
@@ -92,10 +115,14 @@ class DiffResult:
     #: The environment of each route, change and risk that comes from one (by object id), when the
     #: repository has builds; the plain manifests' items have none.
     labels: dict[int, str] = field(default_factory=dict)
+    #: Each included environment's own two sides: (name, base, head).
+    environment_sides: list[tuple[str, Analysis, Analysis]] = field(default_factory=list)
+    #: Access tests whose result differs between the sides (`pomgate.access.changes`).
+    access_tests: list[AccessTestChange] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.added or self.removed or self.changed or self.introduced or self.fixed)
+        return bool(self.added or self.removed or self.changed or self.introduced or self.fixed or self.access_tests)
 
     def label(self, item: object) -> str:
         """The environment ``item`` (a route, change or risk of this result) belongs to ("" for none)."""
@@ -112,6 +139,7 @@ class DiffResult:
         self.risks.sort(key=Risk.sort_key)
         self.introduced.extend(other.introduced)
         self.fixed.extend(other.fixed)
+        self.environment_sides.append((environment, other.base, other.head))
 
 
 def compare(
@@ -173,21 +201,12 @@ class _LazyRendered(dict[RouteKey, dict[str, Any]]):
 def _risks(result: DiffResult, base: Analysis, head: Analysis) -> list[Risk]:
     risks: list[Risk] = []
     for route in result.added:
-        if is_public(route.fields):
-            risks.append(Risk("became_public", route, f"new route {_where(route)} admits requests without sign-in"))
+        risks.extend(_access_risks(route, {}, route.fields, new_route=True))
         if route.fields.get("tls_skip_verify") is True:
             risks.append(Risk("tls_skip_verify", route, f"new route {_where(route)} does not verify its upstream"))
     for change in result.changed:
         old, new, route = change.before.fields, change.after.fields, change.after
-        if is_public(new) and not is_public(old):
-            risks.append(Risk("became_public", route, f"{_where(route)} now admits requests without sign-in"))
-        elif not is_public(new):
-            if _has_policy(old) and not _has_policy(new):
-                risks.append(Risk("policy_removed", route, f"{_where(route)} lost its access policy"))
-            else:
-                widened = _widening(old, new)
-                if widened:
-                    risks.append(Risk("policy_widened", route, f"{_where(route)}: {widened}"))
+        risks.extend(_access_risks(route, old, new))
         if new.get("tls_skip_verify") is True and old.get("tls_skip_verify") is not True:
             risks.append(
                 Risk("tls_skip_verify", route, f"{_where(route)} stopped verifying its upstream's certificate")
@@ -196,10 +215,107 @@ def _risks(result: DiffResult, base: Analysis, head: Analysis) -> list[Risk]:
             risks.append(
                 Risk("identity_headers_off", route, f"{_where(route)} no longer passes identity headers upstream")
             )
+    failing = {outcome.ingress: outcome.error for outcome in head.translation.failed}
     for route in result.removed:
-        risks.append(Risk("route_removed", route, f"{_where(route)} is removed"))
+        error = failing.get(route.ingress)
+        if error is None:
+            risks.append(Risk("route_removed", route, f"{_where(route)} is removed"))
+            continue
+        finding = _failure_finding(head, route.ingress)
+        where = f" (see {finding.path}:{finding.line}, {finding.rule})" if finding and finding.path else ""
+        risks.append(
+            Risk(
+                "route_removed",
+                route,
+                f"{_where(route)} is removed because its Ingress now fails translation: {error}{where}",
+            )
+        )
     risks.extend(_takeovers(base, head))
     return risks
+
+
+def _failure_finding(analysis: Analysis, ingress: ObjectRef) -> Finding | None:
+    """The error finding that fails ``ingress``'s translation (the first one, in report order)."""
+    return next((f for f in analysis.findings if f.obj == ingress and f.severity.value == "error"), None)
+
+
+def _classes_words(classes: Sequence[AccessClass], limit: int = 6) -> str:
+    shown = [item.words for item in classes[:limit]]
+    more = len(classes) - limit
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _access_risks(route: Route, old: dict[str, Any], new: dict[str, Any], *, new_route: bool = False) -> list[Risk]:
+    """became_public, access_widened, deny_removed, policy_removed and access_narrowed, from both policies."""
+    if not new_route and all(old.get(name) == new.get(name) for name in ACCESS_FIELDS):
+        return []
+    try:
+        change = compare_access(route_rules(old), route_rules(new))
+    except (PolicyError, TypeError, ValueError):
+        return []  # an unreadable policy fails its Ingress: the finding says so
+    where = _where(route)
+    partial = (
+        " (the policies name more cases than pomgate compares; the list may be incomplete)" if change.partial else ""
+    )
+    risks = []
+    if new_route:
+        public = [item for item in change.gained if item.data.get("signed_in") is not True]
+        if public:
+            words = _classes_words(public)
+            risks.append(
+                Risk("became_public", route, f"new route {where} admits {words} without sign-in", _data(public))
+            )
+        return risks
+    if change.became_public:
+        risks.append(
+            Risk(
+                "became_public",
+                route,
+                f"{where} now admits {_classes_words(change.gained)}{partial}",
+                _data(change.gained),
+            )
+        )
+    elif change.gained:
+        risks.append(
+            Risk(
+                "access_widened",
+                route,
+                f"{where} now also admits {_classes_words(change.gained)}{partial}",
+                _data(change.gained),
+            )
+        )
+    if change.deny_removed:
+        risks.append(
+            Risk(
+                "deny_removed",
+                route,
+                f"{where} lost its deny rule(s): {'; '.join(change.deny_removed)}",
+                _data(change.gained),
+            )
+        )
+    if change.admits_nobody:
+        risks.append(
+            Risk(
+                "policy_removed",
+                route,
+                f"{where} now admits nobody (before: {_classes_words(change.lost)})",
+                _data(change.lost),
+            )
+        )
+    elif change.lost:
+        risks.append(
+            Risk(
+                "access_narrowed",
+                route,
+                f"{where} no longer admits {_classes_words(change.lost)}{partial}",
+                _data(change.lost),
+            )
+        )
+    return risks
+
+
+def _data(classes: Sequence[AccessClass]) -> list[dict[str, Any]]:
+    return [item.as_dict() for item in classes]
 
 
 def _where(route: Route) -> str:
@@ -216,73 +332,6 @@ def _match(route: Route) -> str:
         if value:
             return f"{kind} {value}"
     return "for every path"
-
-
-def _has_policy(fields: dict[str, Any]) -> bool:
-    return fields.get("policy") is not None or any(fields.get(name) for name in ACCESS_LISTS)
-
-
-def _allow_conditionals(policy: Any) -> list[tuple[str, frozenset[str]]] | None:
-    """(operator, criteria texts) of each allow conditional of a PPL policy; None when unreadable."""
-    import json
-
-    try:
-        rules = rules_of(policy)
-    except (PolicyError, TypeError, ValueError):
-        return None
-    return [
-        (
-            conditional.operator,
-            frozenset(json.dumps([c.key, c.data], sort_keys=True, default=str) for c in conditional.criteria),
-        )
-        for rule in rules
-        if rule.action == "allow"
-        for conditional in rule.conditionals
-        if conditional.criteria
-    ]
-
-
-def _policy_widening(old_policy: Any, new_policy: Any) -> str:
-    """Heuristic: an `or` conditional that gained criteria, or more allow conditionals than before."""
-    before = _allow_conditionals(old_policy) if old_policy is not None else []
-    now = _allow_conditionals(new_policy)
-    if before is None or now is None:
-        return ""
-    for operator, criteria in now:
-        if (operator, criteria) in before:
-            continue
-        if operator == "or" and any(op == "or" and old < criteria for op, old in before):
-            return "an `or` of the policy accepts more criteria"
-    if len(now) > len(before):
-        return "the policy has more allow conditions"
-    return ""
-
-
-def _widening(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """Why ``new`` admits more than ``old`` (empty when it does not, as far as can be told)."""
-    reasons = []
-    if new.get("allow_any_authenticated_user") is True and old.get("allow_any_authenticated_user") is not True:
-        reasons.append("allow_any_authenticated_user turned on")
-    for name in ACCESS_LISTS:
-        gained = _entries(new.get(name)) - _entries(old.get(name))
-        if gained:
-            reasons.append(f"{name} gained {', '.join(sorted(gained))}")
-    if not grants_anyone(old) and grants_anyone(new):
-        reasons.append("the route admitted nobody before")
-    old_policy, new_policy = old.get("policy"), new.get("policy")
-    if new_policy is not None and new_policy != old_policy:
-        reason = _policy_widening(old_policy, new_policy)
-        if reason:
-            reasons.append(reason)
-    return "; ".join(reasons)
-
-
-def _entries(value: Any) -> set[str]:
-    if isinstance(value, list):
-        return {str(item) for item in value}
-    if isinstance(value, dict):
-        return {f"{key}={item}" for key, item in value.items()}
-    return set()
 
 
 def _probe_url(route: Route) -> str | None:
@@ -350,6 +399,9 @@ def _takeovers(base: Analysis, head: Analysis) -> list[Risk]:
     for route in head.translation.routes:
         served_by = old_servers.get(route.from_url)
         if served_by and route.ingress not in served_by and (route.from_url, route.ingress) not in flagged:
+            probe = _probe_url(route)
+            if probe is not None and head_table.resolve(probe).winner is not route:
+                continue  # it never receives a request (routing/shadowed-route says so): nothing is taken over
             flagged.add((route.from_url, route.ingress))
             owners = ", ".join(sorted(f"{ref.namespace}/{ref.name}" for ref in served_by))
             risks.append(
@@ -497,6 +549,7 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
             for c in result.changed
         ],
         "risks": [_risk_json(r, result.label(r)) for r in result.risks],
+        "access_tests": [change.as_dict() for change in result.access_tests],
         "findings": {
             "introduced": [f.as_dict() for f in result.introduced],
             "fixed": [f.as_dict() for f in result.fixed],
@@ -505,7 +558,15 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
 
 
 def _risk_json(risk: Risk, environment: str) -> dict[str, Any]:
-    out = {"kind": risk.kind, "route": risk.route.key.route_id() if risk.route else "", "detail": risk.detail}
+    out: dict[str, Any] = {
+        "kind": risk.kind,
+        "route": risk.route.key.route_id() if risk.route else "",
+        "detail": risk.detail,
+    }
+    if risk.classes:
+        out["classes"] = risk.classes
+    if risk.informational:
+        out["informational"] = True
     if environment:
         out["environment"] = environment
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pomgate.scanning.discover import MANIFEST_EXTENSIONS, discover, git_environment
+from pomgate.scanning.discover import MANIFEST_EXTENSIONS, discover, git_environment, in_skipped_folder
 
 if TYPE_CHECKING:
     import git
@@ -89,7 +89,7 @@ def _commit(repo: git.Repo, rev: str) -> str:
 
 def _wanted(path: str, prefixes: Sequence[str]) -> bool:
     """A manifest file (by extension) under one of ``prefixes``."""
-    return path.endswith(MANIFEST_EXTENSIONS) and _selected(path, prefixes)
+    return path.endswith(MANIFEST_EXTENSIONS) and not in_skipped_folder(path) and _selected(path, prefixes)
 
 
 def _selected(path: str, prefixes: Sequence[str]) -> bool:

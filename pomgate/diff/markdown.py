@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from pomgate.escaping import code_span, html_code, html_text, markdown_text
+from pomgate.diff.yamldiff import is_structured, yaml_diff
+from pomgate.escaping import code_block, code_span, html_code, html_text, markdown_text
 from pomgate.github.markdown import details, link, table
 
 RISK_TITLES = {
     "became_public": "🔓 became public",
-    "policy_removed": "🚫 policy removed",
-    "policy_widened": "➕ policy widened",
+    "access_widened": "➕ access widened",
+    "deny_removed": "🗑️ deny rule removed",
+    "policy_removed": "🚫 admits nobody",
+    "access_narrowed": "➖ access narrowed",
     "host_takeover": "🔀 host taken over",
     "tls_skip_verify": "⚠️ TLS not verified",
     "identity_headers_off": "🪪 identity headers off",
@@ -121,6 +124,27 @@ def risks_section(document: dict[str, Any]) -> str | None:
     return "#### Risks\n\n" + table(["Risk", "Detail"], rows)
 
 
+_OUTCOMES = {"allow": "✅ allow", "deny": "⛔ deny", "depends": "❔ depends", "not-found": "∅ not found"}
+
+
+def access_tests_section(document: dict[str, Any], links: Links | None) -> str | None:
+    """The access tests whose result the change flips."""
+    changes = document.get("access_tests") or []
+    if not changes:
+        return None
+    rows = [
+        [
+            markdown_text(_environment(c) + str(c.get("test", ""))),
+            _where(c, links),
+            _OUTCOMES.get(str(c.get("expect")), markdown_text(str(c.get("expect")))),
+            f"{_OUTCOMES.get(str(c.get('before')), '?')} → {_OUTCOMES.get(str(c.get('after')), '?')}",
+            markdown_text(str(c.get("because", ""))),
+        ]
+        for c in changes
+    ]
+    return "#### Access tests whose outcome changes\n\n" + table(["Test", "Where", "Expects", "Outcome", "Why"], rows)
+
+
 def routes_section(document: dict[str, Any]) -> str | None:
     rows = []
     for route in document.get("added") or []:
@@ -142,16 +166,21 @@ def change_sections(document: dict[str, Any]) -> list[str]:
     for change in document.get("changed") or []:
         route = change.get("route") or {}
         before, after = change.get("before") or {}, change.get("after") or {}
+        names = [str(name) for name in change.get("fields", [])]
+        structured = [name for name in names if is_structured(before.get(name)) or is_structured(after.get(name))]
         rows = [
             [
-                code_span(str(name)),
+                code_span(name),
                 _value(before[name]) if name in before else "*(unset)*",
                 _value(after[name]) if name in after else "*(unset)*",
             ]
-            for name in change.get("fields", [])
+            for name in names
+            if name not in structured
         ]
+        parts = [table(["Field", "Before", "After"], rows)] if rows else []
+        parts += [code_block("\n".join(yaml_diff(name, before, after)), "diff") for name in structured]
         summary = f"{html_code(_route_label(route))} in {html_code(_ingress_name(route))}"
-        out.append(details(summary, table(["Field", "Before", "After"], rows)))
+        out.append(details(summary, "\n\n".join(parts)))
     return out
 
 
@@ -181,6 +210,7 @@ def diff_sections(
     sections = [
         summary_section(document, title),
         risks_section(document),
+        access_tests_section(document, links),
         findings_section(findings.get("introduced") or [], "Findings introduced", links, collapsed=False),
         routes_section(document),
         *change_sections(document),

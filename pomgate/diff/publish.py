@@ -37,14 +37,17 @@ class PublishResult:
 def has_changes(document: Mapping[str, Any]) -> bool:
     """Whether the diff touches any route or finding, or raises a risk (a configuration change may raise one alone)."""
     summary = document.get("summary") or {}
-    return any(summary.get(key) for key in ("added", "removed", "changed", "introduced", "fixed", "risks"))
+    changed = any(summary.get(key) for key in ("added", "removed", "changed", "introduced", "fixed", "risks"))
+    return changed or bool(document.get("access_tests"))
 
 
 def job_outputs(document: Mapping[str, Any]) -> dict[str, str]:
     """The step outputs the action declares."""
     summary = document.get("summary") or {}
     values = {key: str(summary.get(key, 0)) for key in ("added", "removed", "changed", "risks", "introduced")}
-    values["risky"] = "true" if summary.get("risks") else "false"
+    risks = document.get("risks") or []
+    risky = any(isinstance(risk, Mapping) and not risk.get("informational") for risk in risks)
+    values["risky"] = "true" if risky else "false"
     return values
 
 
@@ -147,6 +150,19 @@ class RiskDocument(_Schema):
     route: str
     detail: str
     environment: str = ""
+    classes: list[dict[str, Any]] = []
+    informational: bool = False
+
+
+class AccessTestDocument(_Schema):
+    test: str
+    path: str
+    line: NonNegativeInt
+    expect: Literal["allow", "deny", "not-found"]
+    before: Literal["allow", "deny", "depends", "not-found"]
+    after: Literal["allow", "deny", "depends", "not-found"]
+    because: str
+    environment: str = ""
 
 
 class ObjectName(_Schema):
@@ -190,6 +206,7 @@ class DiffDocument(_Schema):
     removed: list[RouteDocument]
     changed: list[RouteChangeDocument]
     risks: list[RiskDocument]
+    access_tests: list[AccessTestDocument] = []
     findings: FindingChanges
 
     @model_validator(mode="after")

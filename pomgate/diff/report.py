@@ -10,6 +10,7 @@ import json
 from typing import Any, TextIO
 
 from pomgate.diff.compare import DiffResult, diff_json, summary_counts
+from pomgate.diff.yamldiff import is_structured, yaml_diff
 from pomgate.escaping import terminal_line
 from pomgate.findings import Finding
 from pomgate.translation.route import Route
@@ -56,6 +57,19 @@ def text_lines(result: DiffResult, label: str) -> list[tuple[str, str]]:
     if result.risks:
         lines += [("", ""), ("Risks", "bold red")]
         lines += [(f"  ! {risk.kind:<22} {_in(result, risk)}{risk.detail}", "red") for risk in result.risks]
+    if result.access_tests:
+        lines += [("", ""), ("Access tests whose outcome changes", "bold")]
+        for flipped in result.access_tests:
+            where = f"{flipped.path}:{flipped.test.line}"
+            env = f"[{flipped.environment}] " if flipped.environment else ""
+            style = "red" if flipped.before.passed else ("green" if flipped.after.passed else "yellow")
+            lines.append(
+                (
+                    f"  {env}{where}: {flipped.test.title}: {flipped.before.actual} -> {flipped.after.actual} "
+                    f"(expects {flipped.test.expect}): {flipped.after.because()}",
+                    style,
+                )
+            )
     if result.added:
         lines += [("", ""), ("Added routes", "bold")]
         lines += [(f"  + {_in(result, route)}{route_line(route)}", "green") for route in result.added]
@@ -67,6 +81,12 @@ def text_lines(result: DiffResult, label: str) -> list[tuple[str, str]]:
         for change in result.changed:
             lines.append((f"  ~ {_in(result, change)}{route_line(change.after)}", "yellow"))
             for name in change.fields:
+                if is_structured(change.old.get(name)) or is_structured(change.new.get(name)):
+                    styles = {"-": "red", "+": "green"}
+                    lines += [
+                        (f"      {line}", styles.get(line[:1], "")) for line in yaml_diff(name, change.old, change.new)
+                    ]
+                    continue
                 old = _value(change.old[name]) if name in change.old else "(unset)"
                 new = _value(change.new[name]) if name in change.new else "(unset)"
                 lines.append((f"      {name}: {old} -> {new}", ""))

@@ -11,6 +11,8 @@ import posixpath
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
+from pomgate.scanning.discover import SKIPPED_FOLDERS, in_skipped_folder
+
 if TYPE_CHECKING:
     import git
 
@@ -81,13 +83,13 @@ class WorkingTree:
         return data
 
     def files(self, folder: str) -> list[str]:
-        """Every file under ``folder`` (repository paths, sorted); links are not entered, .git is skipped."""
+        """Every file under ``folder`` (repository paths, sorted), without links and `SKIPPED_FOLDERS`."""
         start = self._resolve(folder)
         if start is None or not os.path.isdir(start):
             return []
         found: list[str] = []
         for directory, subdirectories, names in os.walk(start):
-            subdirectories[:] = [d for d in subdirectories if d != ".git"]
+            subdirectories[:] = [d for d in subdirectories if d not in SKIPPED_FOLDERS]
             for name in names:
                 relative = os.path.relpath(os.path.join(directory, name), self.root).replace(os.sep, "/")
                 if self.kind(relative) == "file":
@@ -178,7 +180,9 @@ class GitTree:
     def files(self, folder: str) -> list[str]:
         """Every file under ``folder``, sorted."""
         prefix = f"{folder}/" if folder else ""
-        return sorted(p for p in self._entries if p.startswith(prefix) and self.kind(p) == "file")
+        return sorted(
+            p for p in self._entries if p.startswith(prefix) and not in_skipped_folder(p) and self.kind(p) == "file"
+        )
 
     def blob_id(self, path: str) -> str | None:
         """The git blob id of ``path``'s content (None when missing)."""

@@ -2,7 +2,7 @@
 
 Files are read whatever their extension; directories are walked recursively in sorted order and
 give their ``.yaml``, ``.yml`` and ``.json`` files (kubectl ``-R`` picks the same extensions), minus
-``.git`` folders and the files git ignores. Symlinked directories are not followed, nor links that
+``.git`` and ``.pomgate`` folders and the files git ignores. Symlinked directories are not followed, nor links that
 point outside the directory being walked. ``-`` means standard input.
 """
 
@@ -21,6 +21,8 @@ from pomgate.findings import Finding, Severity
 STDIN_PATH = "-"
 STDIN_DISPLAY = "<stdin>"
 MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
+#: Folders never searched for manifests: git's, and pomgate's own (access tests live in `.pomgate/`).
+SKIPPED_FOLDERS = frozenset({".git", ".pomgate"})
 _GIT_TIMEOUT_SECONDS = 60
 # Repository-local variables (`git rev-parse --local-env-vars`), set for instance in git hooks: they
 # would point `git -C <dir>` at the hook's repository and index instead of the directory's.
@@ -146,7 +148,7 @@ def _walk_directory(root: str, findings: list[Finding]) -> list[tuple[str, str, 
         links = False
         for entry in entries:
             name = entry.name
-            if name == ".git":
+            if name in SKIPPED_FOLDERS:
                 continue
             entry_relative = relative + name
             if entry.is_dir(follow_symlinks=False):
@@ -240,6 +242,11 @@ def _link_loops(link: str) -> bool:
     except OSError as error:
         return error.errno == errno.ELOOP
     return False
+
+
+def in_skipped_folder(path: str) -> bool:
+    """Whether a repository path lies in a folder that is never searched (`SKIPPED_FOLDERS`)."""
+    return any(part in SKIPPED_FOLDERS for part in path.split("/")[:-1])
 
 
 def _link_finding(link: str, relative: str, real_prefix: str, *, directory: bool) -> Finding:

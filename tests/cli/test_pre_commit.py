@@ -123,6 +123,26 @@ def test_staged_file_is_checked_against_the_rest_of_the_repository(
     assert "k8s/db.yaml\n" not in result.stdout  # only the changed file is reported
 
 
+def test_the_hook_runs_the_repository_access_tests(hook_repo: tuple[Path, str, dict[str, str]], tmp_path: Path) -> None:
+    copy, _rev, env = hook_repo
+    repo = user_repo(tmp_path / "user")
+    (repo / ".pomgate").mkdir()
+    (repo / ".pomgate" / "access.yaml").write_text(
+        "- as: anonymous\n  request: https://app.example.com/\n  expect: deny\n"
+        "- as: alice@example.com\n  request: https://app.example.com/\n  expect: allow\n"
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "access tests")
+    assert run(repo, env, "try-repo", str(copy), "pomgate", "--all-files").returncode == 0
+    public = {f"{P}/allow_public_unauthenticated_access": "true"}
+    (repo / "k8s" / "web.yaml").write_text(ingress(name="web", annotations=public) + "---\n" + service())
+    git(repo, "add", "k8s/web.yaml")
+    result = run(repo, env, "try-repo", str(copy), "pomgate")  # the staged Ingress only
+    assert result.returncode == 1, result.stdout
+    assert ".pomgate/access.yaml" in result.stdout and "access/test-failed" in result.stdout
+    assert "expects deny, got allow" in result.stdout
+
+
 def test_render_hook_fails_on_a_stale_routes_file(hook_repo: tuple[Path, str, dict[str, str]], tmp_path: Path) -> None:
     copy, rev, env = hook_repo
     repo = user_repo(tmp_path / "user")

@@ -101,10 +101,11 @@ def test_every_change_and_risk_of_the_pull_request(repo: Path) -> None:
     assert "tls_skip_verify" in changed["docs"]["fields"] and "pass_identity_headers" in changed["docs"]["fields"]
     kinds = [r["kind"] for r in report["risks"]]
     assert kinds[0] == "became_public"  # the most serious first
-    assert {"became_public", "policy_widened", "tls_skip_verify", "identity_headers_off", "route_removed"} <= set(kinds)
+    assert {"became_public", "access_widened", "tls_skip_verify", "identity_headers_off", "route_removed"} <= set(kinds)
     assert "host_takeover" in kinds  # a-new sorts before docs: it now answers docs.example.com /
-    widened = next(r for r in report["risks"] if r["kind"] == "policy_widened")
+    widened = next(r for r in report["risks"] if r["kind"] == "access_widened")
     assert "mallory@evil.test" in widened["detail"]
+    assert [c.get("email") for c in widened["classes"]] == ["mallory@evil.test", None]  # by email, or by user id
     introduced = {f["rule"] for f in report["findings"]["introduced"]}
     assert "routing/duplicate-tcp-host" in introduced and "access/public-route" in introduced
     assert report["summary"]["added"] == 2 and report["summary"]["removed"] == 1

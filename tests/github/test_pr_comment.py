@@ -67,7 +67,7 @@ def test_the_pull_request_gets_one_sticky_comment_summary_and_outputs(repo: Path
         ]
         body = fake.comments[(REPO, 42)][0]["body"]
         assert body.startswith(marker("pomgate"))
-        assert "became public" in body and "policy widened" in body and "host taken over" in body
+        assert "became public" in body and "access widened" in body and "host taken over" in body
         assert "mallory@evil.test" in body
         head = git(repo, "rev-parse", "HEAD")
         assert f"https://github.test/{REPO}/blob/{head}/k8s/db2.yaml#L" in body

@@ -59,6 +59,9 @@ NOT_RUNNABLE = {
     "build/helm-failed": "needs helm on PATH and a chart folder; the example shows two files of the chart",
     "build/application-elsewhere": "needs a repository and its git remotes; tests/environments/ covers it",
     "build/application-path-missing": "needs a repository's folders and git remotes to compare the path with",
+    "access/test-failed": "needs a .pomgate/access.yaml beside the manifests; tests/access/ runs such files",
+    "access/test-unresolved": "needs a .pomgate/access.yaml beside the manifests; tests/access/ runs such files",
+    "access/test-invalid": "needs a .pomgate/access.yaml beside the manifests; tests/access/ runs such files",
 }
 #: Translate options an example needs.
 OPTIONS: dict[str, dict[str, Any]] = {

@@ -1,0 +1,1 @@
+"""Access tests: expectations of who may open which URL, kept in the repository and run by check, diff and hook."""

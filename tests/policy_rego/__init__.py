@@ -1,0 +1,1 @@
+"""Cross-check of pomgate's policy evaluator against a real Rego engine (regopy)."""
