@@ -260,3 +260,25 @@ def test_diff_shows_a_policy_change_as_yaml_lines(tmp_path: Path) -> None:
     text = pomgate(repo, "diff", "--no-cache", "--base", "HEAD").stdout
     assert "      -    or:" in text and "      +    and:" in text, text
     assert '{"allow"' not in text  # no JSON blob
+
+
+def test_the_comment_from_an_untrusted_run_keeps_access_tests_and_classes(tmp_path: Path) -> None:
+    from pomgate.diff.markdown import markdown_from_json
+    from pomgate.diff.publish import load_diff_json
+
+    repo = write_repo(tmp_path)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "ci@example.com")
+    git(repo, "config", "user.name", "CI")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    write_repo(repo, policy={f"{P}/allow_any_authenticated_user": "true"})
+    (tmp_path / "diff.json").write_text(
+        pomgate(repo, "diff", "--no-cache", "--base", "HEAD", "--format", "json").stdout
+    )
+    document = load_diff_json(str(tmp_path / "diff.json"))
+    widened = next(risk for risk in document["risks"] if risk["kind"] == "access_widened")
+    assert widened["classes"][0]["description"] == "any signed-in user"
+    assert widened["classes"][0]["witness"]["identity"]["signed_in"] is True
+    markdown = markdown_from_json(document)
+    assert "➕ access widened" in markdown

@@ -407,3 +407,32 @@ def test_an_unusable_configuration_in_the_head_is_a_risk_and_in_the_base_a_usage
     broken_base = run_diff(gated, "--base", "HEAD", "--format", "json")
     assert broken_base.returncode == 2
     assert "pomgate: error: HEAD:.pomgate.yaml: hosts: 'App.example.com' is not a host name" in broken_base.stderr
+
+
+def test_a_route_removed_by_a_failing_ingress_says_so_and_a_shadowed_route_is_no_takeover(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.email", "ci@example.com")
+    git(tmp_path, "config", "user.name", "CI")
+    (tmp_path / "svc.yaml").write_text(service())
+    (tmp_path / "wiki.yaml").write_text(
+        ingress(name="wiki", annotations=USERS, rules=simple_rule(host="wiki.example.com"))
+    )
+    (tmp_path / "docs.yaml").write_text(
+        ingress(name="a-docs", annotations=USERS, rules=simple_rule(host="docs.example.com"))
+    )
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    broken = {f"{P}/policy": "allow:\n  maybe:\n    - accept: true\n"}
+    (tmp_path / "wiki.yaml").write_text(
+        ingress(name="wiki", annotations=broken, rules=simple_rule(host="wiki.example.com"))
+    )
+    # an identical route of a later Ingress (by name): it never receives a request
+    (tmp_path / "late.yaml").write_text(
+        ingress(name="z-late", annotations=USERS, rules=simple_rule(host="docs.example.com"))
+    )
+    report = json.loads(run_diff(tmp_path, "--base", "HEAD", "--format", "json").stdout)
+    removed = next(r for r in report["risks"] if r["kind"] == "route_removed")
+    assert "is removed because its Ingress now fails translation" in removed["detail"]
+    assert "(see wiki.yaml:" in removed["detail"] and "policy/invalid)" in removed["detail"]
+    assert "host_takeover" not in [r["kind"] for r in report["risks"]]
+    assert "routing/shadowed-route" in [f["rule"] for f in report["findings"]["introduced"]]
