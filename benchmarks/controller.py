@@ -2,19 +2,35 @@
 
 For each size, the stand-in API server (tests/standin) is loaded with N Ingresses, each with its
 Service and Endpoints, a few TLS Secrets and the IngressClass; `pomgate controller` runs as a real
-process writing --config-file. Measured:
+process, once per output, in the same run:
+
+- *file*: `--config-file` (written atomically with fsync);
+- *databroker*: `--databroker-service-url` against the stand-in databroker (tests/databroker_standin,
+  a real gRPC server on a loopback socket, in this process) with the shared secret and the databroker
+  lease, as deployed: each change is a Get of the `ingress-controller` record and a Put of the whole
+  record. The stand-in and the controller accept messages over the real databroker's 4 MiB (hidden
+  `--databroker-message-limit`): at these sizes the record is larger than that (see the README).
+
+The corpus (environment variable ``POMGATE_BENCH_CORPUS``): ``policy`` (default) gives each Ingress
+two paths and a PPL policy, so each route of the record carries the Rego generated for it (about
+3 KB); ``lean`` gives each Ingress one path and an `allowed_domains` list instead, a record that
+fits the real databroker's 4 MiB at 10,000 Ingresses.
+
+Measured:
 
 - *list*: the baseline, one LIST of every watched kind (what any controller must read at start);
 - *initial sync*: controller start (process already imported, measured from its first request)
   to the first config written with all N Ingresses' routes;
 - *change -> config*: one Ingress's host is changed through the API, and the time until the config
-  file holds the new host; repeated, reported as median and p95.
+  file (or the record, when the stand-in stored the Put) holds the new host; repeated, reported as
+  median and p95, and the databroker's p95 over the file's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import platform
 import signal
@@ -27,6 +43,18 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
+OUTPUTS = ("file", "databroker")
+SHARED_SECRET = base64.b64encode(b"benchmark-shared-secret-32-bytes").decode()
+#: What the stand-in and the controller accept here (the real databroker: 4 MiB).
+BENCH_MESSAGE_LIMIT = 1024 * 1024 * 1024
+
+
+def corpus_kind() -> str:
+    """``policy`` or ``lean`` (see the module docstring)."""
+    kind = os.environ.get("POMGATE_BENCH_CORPUS", "policy")
+    if kind not in ("policy", "lean"):
+        raise SystemExit(f"POMGATE_BENCH_CORPUS must be policy or lean, not {kind!r}")
+    return kind
 
 
 def objects(count: int) -> list[dict[str, Any]]:
@@ -68,6 +96,20 @@ def objects(count: int) -> list[dict[str, Any]]:
 
 
 def ingress(namespace: str, name: str, host: str) -> dict[str, Any]:
+    """One Ingress of the corpus (`corpus_kind`)."""
+    lean = corpus_kind() == "lean"
+    access = (
+        {"ingress.pomerium.io/allowed_domains": '["example.com"]'}
+        if lean
+        else {"ingress.pomerium.io/policy": "allow:\n  or:\n  - domain:\n      is: example.com\n"}
+    )
+    paths: list[dict[str, Any]] = [
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": name, "port": {"name": "http"}}}}
+    ]
+    if not lean:
+        paths.append(
+            {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": name, "port": {"number": 80}}}}
+        )
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -75,33 +117,12 @@ def ingress(namespace: str, name: str, host: str) -> dict[str, Any]:
             "name": name,
             "namespace": namespace,
             "annotations": {
-                "ingress.pomerium.io/policy": "allow:\n  or:\n  - domain:\n      is: example.com\n",
+                **access,
                 "ingress.pomerium.io/pass_identity_headers": "true",
                 "ingress.pomerium.io/set_request_headers": '{"X-Team": "' + namespace + '"}',
             },
         },
-        "spec": {
-            "ingressClassName": "pomerium",
-            "rules": [
-                {
-                    "host": host,
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/",
-                                "pathType": "Prefix",
-                                "backend": {"service": {"name": name, "port": {"name": "http"}}},
-                            },
-                            {
-                                "path": "/api",
-                                "pathType": "Prefix",
-                                "backend": {"service": {"name": name, "port": {"number": 80}}},
-                            },
-                        ]
-                    },
-                }
-            ],
-        },
+        "spec": {"ingressClassName": "pomerium", "rules": [{"host": host, "http": {"paths": paths}}]},
     }
 
 
@@ -141,18 +162,31 @@ def wait_for(path: Path, needle: bytes, timeout: float = 300.0) -> float:
     raise SystemExit(f"timed out waiting for {needle!r} in {path}")
 
 
-def bench_size(count: int, changes: int, scratch: Path) -> dict[str, Any]:
+def bench_size(count: int, changes: int, scratch: Path, output: str = "file") -> dict[str, Any]:
+    """One size and one output (``file`` or ``databroker``): list, initial sync, change latencies."""
     sys.path.insert(0, str(PROJECT))
+    from tests.databroker_standin import StandInDatabroker
     from tests.standin import StandInApiServer
 
     api = StandInApiServer()
     api.start()
+    broker = None
     try:
         api.load(objects(count))
         kubeconfig = api.write_kubeconfig(scratch / f"kubeconfig-{count}")
         lists = [list_everything(api.url) for _ in range(3)]
         target = scratch / f"config-{count}.yaml"
         target.unlink(missing_ok=True)
+        env = {**os.environ, "PYTHONPATH": str(PROJECT), "LOG_LEVEL": os.environ.get("LOG_LEVEL", "info")}
+        if output == "databroker":
+            broker = StandInDatabroker(
+                shared_secret=base64.b64decode(SHARED_SECRET), max_message_bytes=BENCH_MESSAGE_LIMIT
+            )
+            broker.start()
+            outputs = ["--databroker-service-url", broker.url, "--databroker-message-limit", str(BENCH_MESSAGE_LIMIT)]
+            env["SHARED_SECRET"] = SHARED_SECRET
+        else:
+            outputs = ["--config-file", str(target), "--no-leader-elect"]
         before = len(api.requests)  # the LISTs above are in the log too
         process = subprocess.Popen(
             [
@@ -162,23 +196,26 @@ def bench_size(count: int, changes: int, scratch: Path) -> dict[str, Any]:
                 "controller",
                 "--kubeconfig",
                 str(kubeconfig),
-                "--config-file",
-                str(target),
-                "--no-leader-elect",
+                *outputs,
                 "--health-probe-bind-address",
                 "0",
                 "--metrics-bind-address",
                 "0",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=(scratch / f"controller-{count}.log").open("wb"),
-            env={**os.environ, "PYTHONPATH": str(PROJECT), "LOG_LEVEL": os.environ.get("LOG_LEVEL", "info")},
+            stderr=(scratch / f"controller-{count}-{output}.log").open("wb"),
+            env=env,
         )
+
+        def written(needle: bytes) -> float:
+            if broker is not None:
+                return broker.wait_for_config(needle)
+            return wait_for(target, needle)
+
         try:
             first_request = _wait_first_request(api, before)
             last_host = f"app-{count - 1:05d}.team-{(count - 1) % 20:02d}.example.com".encode()
-            written = wait_for(target, last_host)
-            initial = written - first_request
+            initial = written(last_host) - first_request
             latencies = []
             for change in range(changes):
                 index = (change * 7919) % count
@@ -192,22 +229,30 @@ def bench_size(count: int, changes: int, scratch: Path) -> dict[str, Any]:
                     name,
                     {"spec": ingress(namespace, name, new_host)["spec"]},
                 )
-                latencies.append(wait_for(target, new_host.encode()) - start)
+                latencies.append(written(new_host.encode()) - start)
                 time.sleep(0.05)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
         latencies.sort()
+        if broker is not None:
+            config = broker.config()
+            size = 0 if config is None else config.ByteSize()
+        else:
+            size = target.stat().st_size
         return {
             "ingresses": count,
+            "output": output,
             "list": statistics.median(lists),
             "initial": initial,
             "p50": statistics.median(latencies),
             "p95": latencies[max(0, round(0.95 * len(latencies)) - 1)],
             "max": latencies[-1],
-            "bytes": target.stat().st_size,
+            "bytes": size,
         }
     finally:
+        if broker is not None:
+            broker.stop()
         api.stop()
 
 
@@ -222,21 +267,31 @@ def _wait_first_request(api: Any, before: int, timeout: float = 60.0) -> float:
 
 
 def bench_controller(args: argparse.Namespace) -> None:
+    """Both outputs at each size, side by side, and the databroker's p95 over the file's."""
     sizes = [int(size) for size in args.ingresses.split(",")]
     rows = []
     with tempfile.TemporaryDirectory(prefix="pomgate-bench-") as scratch:
         if args.keep_logs:
             scratch = args.keep_logs
         for size in sizes:
-            rows.append(bench_size(size, args.changes, Path(scratch)))
+            for output in OUTPUTS:
+                rows.append(bench_size(size, args.changes, Path(scratch), output))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{args.changes} changes per size, {time.strftime('%Y-%m-%d')}"
+        f"{args.changes} changes per size, {time.strftime('%Y-%m-%d')}; corpus {corpus_kind()}"
     )
-    print("| Ingresses | list all kinds s | initial sync s | sync / list | change→config p50 ms | p95 ms | max ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| Ingresses | output | list all kinds s | initial sync s | sync / list | change→config p50 ms | p95 ms "
+        "| max ms | config MB |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         print(
-            f"| {row['ingresses']:,} | {row['list']:.2f} | {row['initial']:.2f} | {row['initial'] / row['list']:.1f}× "
-            f"| {row['p50'] * 1000:.0f} | {row['p95'] * 1000:.0f} | {row['max'] * 1000:.0f} |"
+            f"| {row['ingresses']:,} | {row['output']} | {row['list']:.2f} | {row['initial']:.2f} "
+            f"| {row['initial'] / row['list']:.1f}× | {row['p50'] * 1000:.0f} | {row['p95'] * 1000:.0f} "
+            f"| {row['max'] * 1000:.0f} | {row['bytes'] / 1e6:.1f} |"
         )
+    for size in sizes:
+        by_output = {row["output"]: row for row in rows if row["ingresses"] == size}
+        ratio = by_output["databroker"]["p95"] / by_output["file"]["p95"]
+        print(f"{size:,} Ingresses: databroker p95 / file p95 = {ratio:.2f}×")

@@ -59,6 +59,7 @@ def _databroker_settings(
     override_name: str | None,
     shared_secret: str | None,
     lease_duration: float,
+    message_limit: int | None = None,
 ) -> DatabrokerSettings:
     """The databroker flags checked and decoded (the CA from base64; the shared secret as upstream reads it)."""
     from pomgate.controller.databroker import DatabrokerSettings, decode_shared_secret, target_of
@@ -77,7 +78,9 @@ def _databroker_settings(
         raise typer.BadParameter(f"no file {ca_file}", param_hint="--databroker-tls-ca-file")
     if lease_duration <= 0:
         raise typer.BadParameter("must be more than 0", param_hint="--databroker-lease-duration")
-    return DatabrokerSettings(
+    if message_limit is not None and message_limit <= 1024:
+        raise typer.BadParameter("must be more than 1024", param_hint="--databroker-message-limit")
+    settings = DatabrokerSettings(
         url=url,
         ca_pem=ca_pem,
         ca_file=ca_file or "",
@@ -86,6 +89,9 @@ def _databroker_settings(
         shared_secret=decode_shared_secret(shared_secret or ""),
         lease_duration=lease_duration,
     )
+    if message_limit is not None:
+        settings.message_limit = message_limit
+    return settings
 
 
 def controller(
@@ -275,6 +281,14 @@ def controller(
         float, typer.Option("--shadow-interval", help="With --shadow: seconds between comparisons without changes.")
     ] = 10.0,
     databroker_lease_duration: Annotated[float, typer.Option(hidden=True, envvar="DATABROKER_LEASE_DURATION")] = 30.0,
+    databroker_message_limit: Annotated[
+        int | None,
+        typer.Option(
+            hidden=True,
+            envvar="DATABROKER_MESSAGE_LIMIT",
+            help="Largest Put in bytes (default 4 MiB, what Pomerium's databroker accepts); for stand-ins.",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", hidden=True, envvar="DEBUG", help="Debug logging.")] = False,
     pomerium_config: Annotated[str | None, typer.Option(hidden=True, envvar="POMERIUM_CONFIG")] = None,
     experimental_gateway_api: Annotated[bool, typer.Option(hidden=True, envvar="EXPERIMENTAL_GATEWAY_API")] = False,
@@ -348,6 +362,7 @@ def controller(
             databroker_tls_override_certificate_name,
             shared_secret,
             databroker_lease_duration,
+            databroker_message_limit,
         )
     secret = _object_name(config_secret, "--config-secret")
     status_service = _object_name(update_status_from_service, "--update-status-from-service")

@@ -39,7 +39,8 @@ LEASE_DURATION = 30.0
 #: The JWT metadata key Pomerium reads (and, with the Authorization header, the only one).
 JWT_METADATA_KEY = "jwt"
 JWT_LIFETIME = 3600
-#: gRPC's default limit on a message a Go server accepts: a larger Put is refused by the databroker.
+#: gRPC's default limit on a message a Go server accepts (Pomerium's databroker sets no other): a
+#: larger Put is refused by the databroker, so pomgate refuses it first, with the size in the message.
 MESSAGE_LIMIT = 4 * 1024 * 1024
 #: Larger records are still read (a shadow reads what another controller wrote).
 RECEIVE_LIMIT = 64 * 1024 * 1024
@@ -88,6 +89,8 @@ class DatabrokerSettings:
     #: Seconds one request may take (upstream: a minute); requests wait for the connection meanwhile.
     timeout: float = 60.0
     lease_duration: float = LEASE_DURATION
+    #: Largest Put sent (the databroker's receive limit); raised only for stand-ins and benchmarks.
+    message_limit: int = MESSAGE_LIMIT
 
 
 def target_of(url: str) -> tuple[str, bool]:
@@ -103,9 +106,10 @@ def target_of(url: str) -> tuple[str, bool]:
 def open_channel(settings: DatabrokerSettings) -> grpc.aio.Channel:
     """A gRPC channel to the databroker, with TLS as the flags say."""
     target, secure = target_of(settings.url)
+    largest = max(RECEIVE_LIMIT, settings.message_limit + 1024)
     options: list[tuple[str, Any]] = [
-        ("grpc.max_receive_message_length", RECEIVE_LIMIT),
-        ("grpc.max_send_message_length", RECEIVE_LIMIT),
+        ("grpc.max_receive_message_length", largest),
+        ("grpc.max_send_message_length", largest),
     ]
     if not secure:
         return grpc.aio.insecure_channel(target, options=options)
@@ -145,16 +149,18 @@ class DatabrokerClient:
         service = "/" + protos.DATABROKER_SERVICE + "/"
         self._calls: dict[str, Any] = {}
         for method, request, response in (
-            ("Get", protos.GetRequest, protos.GetResponse),
-            ("Put", protos.PutRequest, protos.PutResponse),
-            ("AcquireLease", protos.AcquireLeaseRequest, protos.AcquireLeaseResponse),
-            ("RenewLease", protos.RenewLeaseRequest, protos.Empty),
-            ("ReleaseLease", protos.ReleaseLeaseRequest, protos.Empty),
+            ("Get", protos.GetRequest, protos.GetResponse.FromString),
+            # The databroker answers a Put with the records it stored (the whole config again); the
+            # controller does not read them, so their bytes are not parsed.
+            ("Put", protos.PutRequest, _ignored_answer),
+            ("AcquireLease", protos.AcquireLeaseRequest, protos.AcquireLeaseResponse.FromString),
+            ("RenewLease", protos.RenewLeaseRequest, protos.Empty.FromString),
+            ("ReleaseLease", protos.ReleaseLeaseRequest, protos.Empty.FromString),
         ):
             self._calls[method] = self.channel.unary_unary(
                 service + method,
                 request_serializer=request.SerializeToString,
-                response_deserializer=response.FromString,
+                response_deserializer=response,
             )
 
     async def close(self) -> None:
@@ -229,6 +235,11 @@ class DatabrokerClient:
         await self._call("ReleaseLease", protos.ReleaseLeaseRequest(name=name, id=lease_id), timeout=5.0)
 
 
+def _ignored_answer(_data: bytes) -> Any:
+    """The deserializer of an answer the controller does not read (gRPC takes None for a failure)."""
+    return protos.PutResponse()
+
+
 def _duration(seconds: float) -> Any:
     value = duration_pb2.Duration()
     value.FromNanoseconds(int(seconds * 1e9))
@@ -254,14 +265,23 @@ class DatabrokerConfigWriter:
         self._last: bytes | None = None
 
     async def write(self, document: bytes) -> bool:
+        """Get the record, Put ``document`` unless the record already holds it; True when put.
+
+        The record is compared as a message only when someone else wrote it since our last Put (it is
+        not our last document byte for byte): our own encodings are deterministic, so a document that
+        differs from our last one differs from the record holding it, and a large record is not parsed
+        twice on every change.
+        """
         if document == self._last:
             return False
-        if len(document) > MESSAGE_LIMIT - 1024:
+        limit = self.client.settings.message_limit
+        if len(document) > limit - 1024:
             raise DatabrokerError(
-                f"the config is {len(document):,} bytes, over the 4 MiB a gRPC message to the databroker carries"
+                f"the config is {len(document):,} bytes, over the {limit:,} a gRPC message to the databroker carries"
             )
         current = await self.client.get_config()
-        if current is not None and same_config(current, document):
+        ours = current is not None and self._last is not None and current == self._last
+        if current is not None and not ours and same_config(current, document):
             self._last = document
             return False
         await self.client.put_config(document)

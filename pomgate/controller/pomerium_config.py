@@ -6,9 +6,13 @@ databroker, `decode_route` turns a `Route` message back into that mapping. The d
 the two forms are few and handled here:
 
 - the allow-list fields (`allowed_users`, `allowed_domains`, `allowed_idp_claims`) and the PPL
-  `policy` live in the route's single sub-policy (`policies[0]`), as upstream puts them; a PPL policy
-  is enforced by Pomerium only through the Rego generated from it, which pomgate does not generate,
-  so `encode_route` refuses a route with one (`EncodeError`); `decode_route` reads `source_ppl`;
+  `policy` live in the route's single sub-policy (`policies[0]`), as upstream puts them. For a PPL
+  policy upstream stores the annotation text as `source_ppl` and the Rego module Pomerium's generator
+  writes for it as `rego` (Pomerium enforces the Rego); `encode_route` does the same with
+  `pomgate.translation.rego.render_rego`. `decode_route` reads the policy back from `source_ppl`,
+  parsed as the translator parses the annotation, and ignores `rego`: it is derived from the PPL;
+- `upstream_tunnel.ssh_policy` is the annotation text in config.yaml and `PPLPolicy.raw` bytes in
+  protobuf, as upstream stores it (no Rego: upstream's controller writes none there);
 - enums: config.yaml spellings (`idp_access_token`, `ROUND_ROBIN`) <-> protobuf names;
 - `Route.StringList` fields are plain lists in config.yaml;
 - durations: Go syntax (`1m30s`) in config.yaml, seconds (`90s`) in protobuf JSON; decoding gives
@@ -22,16 +26,24 @@ its items' encodings one after another, so a change re-encodes only the Ingresse
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import yaml
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from pomgate.controller import protos
-from pomgate.translation.values import go_duration_nanoseconds
+from pomgate.translation.ppl import PolicyError, rules_of
+from pomgate.translation.rego import UnsupportedCriterion, render_rego
+from pomgate.translation.values import (
+    JsonValueError,
+    YamlValueError,
+    go_duration_nanoseconds,
+    parse_first_document,
+    to_json_value,
+)
 
 #: config.yaml keys that live in the route's sub-policy.
 POLICY_KEYS = ("allowed_users", "allowed_domains", "allowed_idp_claims")
@@ -51,22 +63,29 @@ class EncodeError(ValueError):
     """A route the databroker output cannot carry faithfully (the message says which field and why)."""
 
 
-def encode_route(fields: Mapping[str, Any], stat_name: str = "") -> bytes:
-    """One config.yaml route (plain JSON values, secrets shown) as an encoded `pomerium.config.Route`."""
-    return bytes(route_message(fields, stat_name).SerializeToString(deterministic=True))
+def encode_route(fields: Mapping[str, Any], stat_name: str = "", policy_source: str | None = None) -> bytes:
+    """One config.yaml route (plain JSON values, secrets shown) as an encoded `pomerium.config.Route`.
+
+    ``policy_source`` is the text of the route's `policy` annotation (upstream's `source_ppl`); when
+    it is not known, the policy's JSON stands in for it (it parses to the same document).
+    """
+    return bytes(route_message(fields, stat_name, policy_source).SerializeToString(deterministic=True))
 
 
-def route_message(fields: Mapping[str, Any], stat_name: str = "") -> Any:
+def route_message(fields: Mapping[str, Any], stat_name: str = "", policy_source: str | None = None) -> Any:
     """One config.yaml route as a `pomerium.config.Route` message (see the module docstring)."""
     data = dict(fields)
+    policy: dict[str, Any] = {key: data.pop(key) for key in POLICY_KEYS if key in data}
     if "policy" in data:
-        raise EncodeError(
-            "databroker output: the PPL `policy` annotation reaches Pomerium only as Rego generated from it, "
-            "which pomgate does not generate yet; use allowed_users/allowed_domains/allowed_idp_claims, or the "
-            "--config-file/--config-secret output"
-        )
-    policy = {key: data.pop(key) for key in POLICY_KEYS if key in data}
+        document = data.pop("policy")
+        document_json = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        policy["source_ppl"] = document_json if policy_source is None else policy_source
+        policy["rego"] = [policy_rego(document_json)]
     data["policies"] = [policy]
+    tunnel = data.get("upstream_tunnel")
+    if isinstance(tunnel, dict) and isinstance(tunnel.get("ssh_policy"), str):
+        raw = base64.b64encode(tunnel["ssh_policy"].encode("utf-8")).decode()
+        data["upstream_tunnel"] = {**tunnel, "ssh_policy": {"raw": raw}}
     if "bearer_token_format" in data:
         data["bearer_token_format"] = _BEARER.get(str(data["bearer_token_format"]), data["bearer_token_format"])
     if "load_balancing_policy" in data:
@@ -92,8 +111,8 @@ def decode_route(message: Any) -> dict[str, Any]:
         for key in POLICY_KEYS:
             if key in policy:
                 data[key] = policy[key]
-        if "source_ppl" in policy:
-            data["policy"] = yaml.safe_load(policy["source_ppl"])
+        if "source_ppl" in policy:  # `rego` is derived from it: the PPL is the policy (see the docstring)
+            data["policy"] = ppl_document(policy["source_ppl"])
     if "bearer_token_format" in data:
         data["bearer_token_format"] = _BEARER_BACK.get(data["bearer_token_format"], data["bearer_token_format"])
     if "load_balancing_policy" in data:
@@ -101,7 +120,37 @@ def decode_route(message: Any) -> dict[str, Any]:
     for key in _STRING_LISTS:
         if isinstance(data.get(key), dict):
             data[key] = list(data[key].get("values") or [])
+    tunnel = data.get("upstream_tunnel")
+    if isinstance(tunnel, dict) and isinstance(tunnel.get("ssh_policy"), dict):
+        raw = base64.b64decode(str(tunnel["ssh_policy"].get("raw") or ""))
+        tunnel["ssh_policy"] = raw.decode("utf-8", errors="replace")
     return data
+
+
+@functools.lru_cache(maxsize=4096)
+def policy_rego(document_json: str) -> str:
+    """The Rego module Pomerium generates for a PPL document (given as JSON text; memoized).
+
+    The translator has already accepted the policy, so an error here means the Rego renderer and
+    the validator disagree; it is reported as an `EncodeError` naming the policy.
+    """
+    try:
+        return render_rego(rules_of(json.loads(document_json)))
+    except (PolicyError, UnsupportedCriterion) as err:
+        raise EncodeError(f"databroker output: generating the policy's Rego: {err}") from None
+
+
+def ppl_document(source: str) -> Any:
+    """A stored `source_ppl` as the JSON value the translator makes of a `policy` annotation.
+
+    The text is parsed as the annotation is (yaml.v3's first document, then Go's JSON view of it);
+    text that does not parse is returned as it is (a shadow comparison then shows it).
+    """
+    try:
+        document, _found = parse_first_document(source)
+        return to_json_value(document)
+    except (YamlValueError, JsonValueError):
+        return source
 
 
 def _proto_durations(value: Any, descriptor: Descriptor) -> Any:
@@ -185,13 +234,19 @@ def _length_delimited(field_number: int, payload: bytes) -> bytes:
     return _varint(field_number << 3 | 2) + _varint(len(payload)) + payload
 
 
-def config_bytes(routes: Iterable[bytes], certificates: Sequence[bytes]) -> bytes:
+def config_route_field(route: bytes) -> bytes:
+    """An encoded Route framed as one item of `Config.routes` (ready to concatenate)."""
+    return _length_delimited(2, route)
+
+
+def config_bytes(routes: Iterable[bytes], certificates: Sequence[bytes], *, framed: bool = False) -> bytes:
     """An encoded `pomerium.config.Config` from encoded routes (in order) and certificates.
 
-    Certificates are sorted by their encoding, which starts with the certificate bytes: upstream
-    sorts them by certificate bytes.
+    With ``framed`` the routes are already `config_route_field` items (the reconciler frames each
+    route once, when it is translated, so a change costs one concatenation). Certificates are sorted
+    by their encoding, which starts with the certificate bytes: upstream sorts them by certificate bytes.
     """
-    parts = [_length_delimited(2, route) for route in routes]
+    parts = list(routes) if framed else [config_route_field(route) for route in routes]
     if certificates:
         settings = b"".join(_length_delimited(9, cert) for cert in sorted(certificates))
         parts.append(_length_delimited(3, settings))

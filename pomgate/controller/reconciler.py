@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pomgate.controller.livestate import IngressKey, LiveState
-from pomgate.controller.pomerium_config import EncodeError, config_bytes, encode_certificate, encode_route
+from pomgate.controller.pomerium_config import (
+    EncodeError,
+    config_bytes,
+    config_route_field,
+    encode_certificate,
+    encode_route,
+)
 from pomgate.findings import ObjectRef
 from pomgate.parallel import split_parts
 from pomgate.reports.routes import config_fields, plain_value, shown_leaf
@@ -79,7 +85,7 @@ class _Entry:
     sort_key: tuple[Any, ...]
     line: bytes  # `- {json}\n`, ready to join
     host: str = ""  # the rule host (certificates are kept for the hosts routes serve)
-    record: bytes = b""  # the route as an encoded `pomerium.config.Route` (databroker output only)
+    record: bytes = b""  # the route as a framed `Config.routes` item (databroker output only)
 
 
 @dataclass
@@ -91,7 +97,7 @@ class _Certificate:
     record: bytes = b""
 
 
-#: A translated route: (sort key, config line, rule host, encoded Route or b"").
+#: A translated route: (sort key, config line, rule host, framed encoded Route or b"").
 _Line = tuple[tuple[Any, ...], bytes, str, bytes]
 #: One Ingress translated: (managed, why not managed, error, [route lines], refused).
 _Translated = tuple[bool, str | None, str | None, list[_Line], bool]
@@ -226,9 +232,10 @@ class Reconciler:
                 if violations:
                     results.append((True, None, refusal_message(violations), [], True))
                     continue
+                policy_source = live.typed.model.metadata.annotation_map.get(f"{self.options.prefix}/policy")
                 try:
                     lines = [
-                        (route.sort_key(), _route_line(route), route.key.host, self._record(route))
+                        (route.sort_key(), _route_line(route), route.key.host, self._record(route, policy_source))
                         for route in outcome.routes
                     ]
                 except EncodeError as err:
@@ -236,11 +243,14 @@ class Reconciler:
             results.append((outcome.managed, outcome.unmanaged_reason, error, lines, False))
         return results
 
-    def _record(self, route: Route) -> bytes:
-        """The route as an encoded `pomerium.config.Route` when the databroker output is on, else b""."""
+    def _record(self, route: Route, policy_source: str | None) -> bytes:
+        """The route as a framed `Config.routes` item when the databroker output is on, else b"".
+
+        ``policy_source``: the Ingress's `policy` annotation text, stored as upstream stores it (`source_ppl`).
+        """
         if not self.encode_records:
             return b""
-        return encode_route(plain_value(config_fields(route), True), route.stat_name)
+        return config_route_field(encode_route(plain_value(config_fields(route), True), route.stat_name, policy_source))
 
     def full_sync(self, skip: Collection[IngressKey] = ()) -> list[IngressReport]:
         """Rebuild the table from scratch from every Ingress (startup) but ``skip`` (translated later)."""
@@ -294,7 +304,11 @@ class Reconciler:
         return found
 
     def keep_previous(
-        self, keys: Collection[IngressKey], routes: Sequence[Mapping[str, Any]], certificates: Sequence[bytes]
+        self,
+        keys: Collection[IngressKey],
+        routes: Sequence[Mapping[str, Any]],
+        certificates: Sequence[bytes],
+        records: Sequence[bytes] | None = None,
     ) -> list[IngressKey]:
         """Give Ingresses ``keys`` (failing, without routes) their routes from the config written before.
 
@@ -302,23 +316,28 @@ class Reconciler:
         per-Ingress reconciles that follow start from the stored config, so a failing Ingress keeps the
         routes it had before the restart. ``routes`` are that config's routes (config.yaml mappings,
         each with its `id`), ``certificates`` its encoded `Settings.Certificate` items (kept, pruned as
-        usual, until no Ingress has routes from before). Returns the Ingresses that got routes.
+        usual, until no Ingress has routes from before), ``records`` (optional) the stored encoding of
+        each route, kept byte for byte (its `stat_name`, `source_ppl` and Rego as they were written).
+        Returns the Ingresses that got routes.
         """
-        by_ingress: dict[IngressKey, list[Mapping[str, Any]]] = {}
-        for previous in routes:
+        stored = list(records) if records is not None else [None] * len(routes)
+        by_ingress: dict[IngressKey, list[tuple[Mapping[str, Any], bytes | None]]] = {}
+        for previous, record in zip(routes, stored, strict=True):
             identity = _route_key(previous)
             if identity is not None and (identity.namespace, identity.ingress) in keys:
-                by_ingress.setdefault((identity.namespace, identity.ingress), []).append(previous)
+                by_ingress.setdefault((identity.namespace, identity.ingress), []).append((previous, record))
         kept: list[IngressKey] = []
         for key, found in sorted(by_ingress.items()):
             if key in self._applied or key not in self.state.ingresses:
                 continue
             entries = []
-            for fields in found:
+            for fields, stored_record in found:
                 route_key = _route_key(fields)
                 assert route_key is not None
                 route = Route(key=route_key, ingress=ObjectRef("Ingress", *key), fields=dict(fields))
-                record = encode_route(fields) if self.encode_records else b""
+                record = b""
+                if self.encode_records:
+                    record = config_route_field(stored_record if stored_record is not None else encode_route(fields))
                 entries.append(_Entry(route.sort_key(), _json_line(fields), route_key.host, record))
             self._add(key, _Applied(entries, previous=True))
             kept.append(key)
@@ -380,7 +399,8 @@ class Reconciler:
             self.document()
         assert self._sorted is not None
         certificates = self._kept_certificates(())
-        return config_bytes((entry.record for entry in self._sorted), [cert.record for cert in certificates.values()])
+        certificate_records = [cert.record for cert in certificates.values()]
+        return config_bytes([entry.record for entry in self._sorted], certificate_records, framed=True)
 
     def config_routes(self) -> list[dict[str, Any]]:
         """The Ingresses' routes in Pomerium's order as config.yaml mappings (secrets shown)."""

@@ -8,7 +8,12 @@ then certificate by certificate. Each difference is logged once when it appears,
 gets a Warning `ShadowDifference` event.
 
 `differences` is pure: both sides are brought to the comparable form first (`comparable_route`).
-The Rego upstream generates from a PPL policy is not compared (pomgate compares the PPL it came from).
+
+Policies are compared as PPL, never as Rego: the record's `source_ppl` (the annotation text upstream
+stores) parsed as the translator parses the annotation, against the policy pomgate translated. The
+Rego beside it is generated from that PPL (upstream by Pomerium's generator, pomgate by
+`render_rego`); comparing its text would report any textual difference between two generators (an
+order of rules, a helper's spelling) as a difference in who gets in, which it is not.
 """
 
 from __future__ import annotations
@@ -44,7 +49,11 @@ class Difference:
 
 
 def comparable_route(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A config.yaml route as it reads back from the record (durations in seconds, defaults dropped)."""
+    """A config.yaml route as it reads back from the record (durations in seconds, defaults dropped).
+
+    The PPL `policy` is set aside before the round trip and put back as it is: it is compared as the
+    parsed document (see the module docstring), and encoding it would only render Rego to drop again.
+    """
     rest = {key: value for key, value in fields.items() if key != "policy"}
     try:
         decoded = decode_route(route_message(rest))

@@ -16,6 +16,7 @@ import yaml
 
 from pomgate.controller import protos
 from pomgate.controller.pomerium_config import decode_route
+from pomgate.translation.rego import rule_names
 from tests.controller.conftest import PROJECT, ControllerProcess, free_port, http_get, wait_until
 from tests.controller.objects import endpoints, ingress, ingress_class, service, tls_secret
 from tests.databroker_standin import StandInDatabroker
@@ -110,6 +111,30 @@ def annotated(name: str, host: str) -> dict[str, Any]:
     )
 
 
+#: A PPL policy in YAML, as operators write it (stored verbatim as `source_ppl`).
+POLICY = """allow:
+  or:
+    - email:
+        is: alice@example.com
+    - claim/groups: sre
+deny:
+  and:
+    - http_method:
+        is: DELETE
+"""
+
+
+def guarded(name: str, host: str) -> dict[str, Any]:
+    """An Ingress with a PPL `policy` and an allow-list annotation (both in the route's one sub-policy)."""
+    return ingress(
+        name,
+        host,
+        "web",
+        annotations={"ingress.pomerium.io/policy": POLICY, "ingress.pomerium.io/allowed_users": '["bob"]'},
+        uid=f"uid-{name}",
+    )
+
+
 def test_the_record_holds_what_render_prints_and_follows_the_cluster(
     apiserver: StandInApiServer, broker: StandInDatabroker, start_databroker_controller: Start, tmp_path: Path
 ) -> None:
@@ -119,12 +144,24 @@ def test_the_record_holds_what_render_prints_and_follows_the_cluster(
         endpoints("web"),
         tls_secret("web-tls"),
         annotated("web", "web.example.com"),
+        guarded("guarded", "guarded.example.com"),
     ]
     for obj in objects:
         apiserver.create(obj)
-    controller = start_databroker_controller("--namespaces", "default", "--namespaces", "other")
-    wait_until(lambda: record_hosts(broker) == ["https://web.example.com"], what="the record")
-    assert record_routes(broker) == render(objects, tmp_path)
+    controller = start_databroker_controller("--namespaces", "unused,default", "--namespaces", "other")
+    both = ["https://guarded.example.com", "https://web.example.com"]
+    wait_until(lambda: record_hosts(broker) == both, what="the record")
+    rendered = render(objects, tmp_path)
+    assert any("policy" in route for route in rendered)
+    assert record_routes(broker) == rendered
+    config = broker.config()
+    [policy] = config.routes[0].policies
+    assert policy.source_ppl == POLICY and list(policy.allowed_users) == ["bob"]
+    assert policy.rego[0].startswith("package pomerium.policy\n") and {"allow", "deny"} <= set(
+        rule_names(policy.rego[0])
+    )
+    apiserver.delete("networking.k8s.io/v1", "Ingress", "default", "guarded")
+    wait_until(lambda: record_hosts(broker) == ["https://web.example.com"], what="the policy route gone")
     config = broker.config()
     assert [c.cert_bytes for c in config.settings.certificates] == [
         base64.b64decode(objects[3]["data"]["tls.crt"])
@@ -134,7 +171,7 @@ def test_the_record_holds_what_render_prints_and_follows_the_cluster(
     assert broker.calls and all(authenticated for _, authenticated in broker.calls)
     assert wait_until(lambda: controller.ready()[0] == 200, what="readiness with the lease")
     assert http_get(f"http://127.0.0.1:{controller.health}/startupz") == (200, "ok\n")
-    assert "watching default, other" in controller.log()
+    assert "watching default, other, unused" in controller.log()  # comma lists and repeats add up
 
     apiserver.create(service("web", "other"))
     apiserver.create(endpoints("web", "other"))
@@ -154,6 +191,11 @@ def test_a_restart_keeps_the_stored_routes_of_an_ingress_whose_dependency_is_mis
     first = start_databroker_controller()
     wait_until(lambda: len(record_hosts(broker)) == 2, what="both routes")
     first.stop()
+    [stored_api] = [
+        r.SerializeToString(deterministic=True)
+        for r in broker.config().routes
+        if getattr(r, "from") == "https://api.example.com"
+    ]
     apiserver.delete("v1", "Service", "default", "api")  # the api Ingress cannot be fetched any more
     apiserver.create(ingress("new", "new.example.com", "web", uid="uid-new"))
     second = start_databroker_controller(name="b")
@@ -164,6 +206,10 @@ def test_a_restart_keeps_the_stored_routes_of_an_ingress_whose_dependency_is_mis
         "https://web.example.com",
     ]
     assert "kept its routes from the stored config" in second.log()
+    kept = [route for route in broker.config().routes if getattr(route, "from") == "https://api.example.com"]
+    assert [route.SerializeToString(deterministic=True) for route in kept] == [
+        stored_api
+    ]  # byte for byte (stat_name included)
 
 
 def test_two_replicas_one_writer_and_a_takeover(
@@ -174,8 +220,11 @@ def test_two_replicas_one_writer_and_a_takeover(
     first = start_databroker_controller(name="a")
     wait_until(lambda: record_hosts(broker), what="the first writer")
     second = start_databroker_controller(name="b")
-    wait_until(lambda: second.metric("pomgate_leader") == 0 and second.ready()[0] == 503, what="the standby")
-    assert second.ready()[1].strip() == "waiting for databroker lease"
+    # Synced (the initial list done), then unready for upstream's reason: the lease is the first's.
+    wait_until(
+        lambda: second.ready() == (503, "waiting for databroker lease\n") and second.metric("pomgate_leader") == 0,
+        what="the standby",
+    )
     puts = broker.puts
     broker.put_config(protos.Config())  # someone empties the record: only the leader restores it, on its next change
     apiserver.create(ingress("more", "more.example.com", "web", uid="uid-more"))
@@ -212,11 +261,16 @@ def test_shadow_mode_reports_a_planted_difference_and_writes_nothing(
 ) -> None:
     for obj in (ingress_class(), service("web"), endpoints("web"), ingress("web", "web.example.com", "web")):
         apiserver.create(obj)
+    apiserver.create(guarded("guarded", "guarded.example.com"))
     writer = start_databroker_controller(name="real")
-    wait_until(lambda: record_hosts(broker), what="the real controller's record")
+    wait_until(lambda: len(record_hosts(broker)) == 2, what="the real controller's record")
     writer.stop()
     planted = broker.config()
-    planted.routes[0].to[:] = ["http://10.9.9.9:8080"]
+    guarded_route, web_route = planted.routes  # Pomerium's order: by `from`
+    assert guarded_route.policies[0].source_ppl == POLICY
+    # Another generator's Rego for the same PPL is no difference: policies are compared as PPL.
+    guarded_route.policies[0].rego[:] = ["package pomerium.policy\n\ndefault allow := false\n"]
+    web_route.to[:] = ["http://10.9.9.9:8080"]
     broker.put_config(planted)
     puts, leases = broker.puts, dict(broker.leases)
     shadow = start_databroker_controller("--shadow", "--shadow-events", "--shadow-interval", "0.5", name="shadow")
@@ -228,8 +282,7 @@ def test_shadow_mode_reports_a_planted_difference_and_writes_nothing(
     )
     assert broker.puts == puts and broker.leases == leases
     assert shadow.ready()[0] == 200
-    broker.put_config(protos.Config(routes=[protos.Route.FromString(planted.routes[0].SerializeToString())]))
     fixed = broker.config()
-    fixed.routes[0].to[:] = ["http://10.0.0.1:8080"]
+    fixed.routes[1].to[:] = ["http://10.0.0.1:8080"]
     broker.put_config(fixed)
     wait_until(lambda: shadow.metric("pomgate_shadow_differences") == 0, what="no difference")

@@ -16,10 +16,15 @@ from pomgate.controller.pomerium_config import (
     decode_route,
     encode_certificate,
     encode_route,
+    ppl_document,
     route_message,
 )
 from pomgate.controller.shadow import differences
+from pomgate.translation.evaluation import Identity, Request
+from pomgate.translation.ppl import rules_of
+from pomgate.translation.rego import render_rego
 from tests.databroker_standin import jwt_problem
+from tests.policy_rego.rego_generator import RegoPolicy
 
 ROUTE = {
     "from": "https://web.example.com",
@@ -56,9 +61,68 @@ def test_go_durations_become_protobuf_seconds() -> None:
     assert decode_route(message)["idle_timeout"] == "1.500s"
 
 
-def test_a_ppl_policy_is_refused_and_unknown_fields_are_errors() -> None:
-    with pytest.raises(EncodeError, match="Rego"):
-        encode_route({**ROUTE, "policy": [{"allow": {"or": [{"email": {"is": "a@b.c"}}]}}]})
+POLICY_TEXT = """
+allow:
+  or:
+    - email:
+        is: a@b.c
+    - domain:
+        is: example.org
+deny:
+  and:
+    - email:
+        is: banned@example.org
+"""
+
+
+def test_a_ppl_policy_is_stored_as_upstream_stores_it_and_its_rego_is_enforceable() -> None:
+    document = ppl_document(POLICY_TEXT)  # what the translator makes of the annotation
+    assert document == {
+        "allow": {"or": [{"email": {"is": "a@b.c"}}, {"domain": {"is": "example.org"}}]},
+        "deny": {"and": [{"email": {"is": "banned@example.org"}}]},
+    }
+    message = protos.Route.FromString(encode_route({**ROUTE, "policy": document}, policy_source=POLICY_TEXT))
+    [policy] = message.policies
+    assert policy.source_ppl == POLICY_TEXT  # the annotation text, byte for byte (upstream's `SourcePpl`)
+    assert list(policy.allowed_users) == ["a@example.com"]  # one sub-policy, as upstream's applyAnnotations
+    [module] = policy.rego
+    assert module == render_rego(rules_of(document))
+    rego = RegoPolicy(module)  # Pomerium enforces this module: it must compile and decide as the PPL says
+    assert rego.verdict(Identity(email="a@b.c"), Request()).granted
+    assert rego.verdict(Identity(email="x@example.org"), Request()).granted
+    assert not rego.verdict(Identity(email="banned@example.org"), Request()).granted
+    assert not rego.verdict(Identity(email="x@elsewhere.com"), Request()).granted
+    assert decode_route(message) == {**ROUTE, "policy": document}
+    assert protos.Policy.DESCRIPTOR.fields_by_name["source_ppl"].number == 10
+    assert protos.Policy.DESCRIPTOR.fields_by_name["rego"].number == 6
+
+
+def test_a_policy_without_its_annotation_text_is_stored_as_json_that_reads_back_the_same() -> None:
+    document = {"allow": {"and": [{"email": {"is": "a@b.c"}}]}}
+    message = route_message({**ROUTE, "policy": document})
+    assert ppl_document(message.policies[0].source_ppl) == document
+    assert decode_route(message)["policy"] == document
+
+
+def test_decoding_reads_the_ppl_and_ignores_the_rego() -> None:
+    document = ppl_document(POLICY_TEXT)
+    message = route_message({**ROUTE, "policy": document}, policy_source=POLICY_TEXT)
+    other_generator = protos.Route()
+    other_generator.CopyFrom(message)
+    other_generator.policies[0].rego[:] = ["package pomerium.policy\n# another generator's text\n"]
+    assert decode_route(other_generator) == decode_route(message)
+
+
+def test_an_ssh_policy_is_stored_as_raw_ppl() -> None:
+    text = "allow:\n  and:\n    - ssh_username:\n        is: deploy\n"
+    message = route_message({**ROUTE, "upstream_tunnel": {"ssh_policy": text}})
+    assert message.upstream_tunnel.ssh_policy.raw == text.encode()
+    assert not message.upstream_tunnel.ssh_policy_rego  # upstream's controller writes no Rego there
+    assert decode_route(message)["upstream_tunnel"] == {"ssh_policy": text}
+    assert decode_route(route_message({**ROUTE, "upstream_tunnel": {}}))["upstream_tunnel"] == {}
+
+
+def test_unknown_fields_are_errors() -> None:
     with pytest.raises(EncodeError, match="no_such_field"):
         encode_route({**ROUTE, "no_such_field": 1})
 
@@ -104,3 +168,15 @@ def test_shadow_differences_name_routes_keys_and_order() -> None:
     assert "route:pomgate has it; the record does not" in texts
     assert "certificate:pomgate keeps it; the record does not (1 bytes)" in texts
     assert {d.ingress for d in found if d.ingress} == {("default", "web"), ("x", "b")}
+
+
+def test_shadow_compares_policies_as_ppl_not_as_rego() -> None:
+    document = ppl_document(POLICY_TEXT)
+    ours = {**ROUTE, "policy": document}
+    recorded = protos.Route()
+    recorded.CopyFrom(route_message(ours, policy_source=POLICY_TEXT))
+    recorded.policies[0].rego[:] = ["package pomerium.policy\n\ndefault allow := false\n"]  # another generator
+    assert differences([ours], [decode_route(recorded)], [], []) == []
+    recorded.policies[0].source_ppl = "allow:\n  or:\n    - email:\n        is: a@b.c\n"  # one criterion less
+    [found] = differences([ours], [decode_route(recorded)], [], [])
+    assert found.text.startswith("policy: pomgate ") and "example.org" in found.text

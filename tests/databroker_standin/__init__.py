@@ -18,7 +18,9 @@ with the shared secret whose only claim is ``exp``, in the future; else UNAUTHEN
 
 Faults: ``delay`` (seconds every call waits), ``fail_with`` (a status code every call gets),
 ``lose_lease(name)`` (the lease goes to someone else), ``stop()`` (UNAVAILABLE until ``start()``).
-``calls`` records (method, authenticated) for assertions.
+``calls`` records (method, authenticated) for assertions; ``wait_for_config(needle)`` blocks until a
+Put stores a Config whose bytes contain ``needle`` (benchmarks time changes with it). Messages over
+``max_message_bytes`` (default 4 MiB, gRPC's default and so Pomerium's) are refused RESOURCE_EXHAUSTED.
 """
 
 from __future__ import annotations
@@ -71,9 +73,10 @@ def jwt_problem(token: str, key: bytes, now: float | None = None) -> str | None:
 class StandInDatabroker:
     """The stand-in (see the module docstring)."""
 
-    def __init__(self, *, shared_secret: bytes = b"", port: int = 0) -> None:
+    def __init__(self, *, shared_secret: bytes = b"", port: int = 0, max_message_bytes: int = 4 * 1024 * 1024) -> None:
         self.shared_secret = shared_secret
         self.port = port or _free_port()
+        self.max_message_bytes = max_message_bytes
         self.records: dict[tuple[str, str], Any] = {}
         self.leases: dict[str, tuple[str, float]] = {}  # name -> (id, expires at, monotonic)
         self.version = 0
@@ -81,7 +84,9 @@ class StandInDatabroker:
         self.fail_with: grpc.StatusCode | None = None
         self.calls: list[tuple[str, bool]] = []
         self.puts = 0
+        self.stored_at = 0.0
         self._lock = threading.Lock()
+        self._stored = threading.Condition(self._lock)
         self._server: grpc.Server | None = None
 
     @property
@@ -94,7 +99,11 @@ class StandInDatabroker:
             with self._lock:
                 self.records.clear()
                 self.leases.clear()
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+        limits = [
+            ("grpc.max_receive_message_length", self.max_message_bytes),
+            ("grpc.max_send_message_length", max(self.max_message_bytes, 64 * 1024 * 1024)),
+        ]
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=limits)
         handlers = {
             "Get": (self._get, protos.GetRequest, protos.GetResponse),
             "Put": (self._put, protos.PutRequest, protos.PutResponse),
@@ -151,6 +160,20 @@ class StandInDatabroker:
             record.version = self.version
             self.records[(record.type, record.id)] = record
 
+    def wait_for_config(self, needle: bytes, timeout: float = 300.0) -> float:
+        """Block until the stored Config's bytes contain ``needle``; the moment a Put stored it (perf_counter)."""
+        deadline = time.perf_counter() + timeout
+        key = (protos.CONFIG_TYPE_URL, "ingress-controller")
+        with self._stored:
+            while True:
+                record = self.records.get(key)
+                if record is not None and needle in record.data.value:
+                    return self.stored_at
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError(f"no Config with {needle!r} within {timeout} s")
+                self._stored.wait(left)
+
     def lease_holder(self, name: str = "ingress-controller") -> str | None:
         with self._lock:
             held = self.leases.get(name)
@@ -197,6 +220,8 @@ class StandInDatabroker:
                 self.records[(copy.type, copy.id)] = copy
                 stored.append(copy)
             self.puts += 1
+            self.stored_at = time.perf_counter()
+            self._stored.notify_all()
         return protos.PutResponse(server_version=1, records=stored)
 
     def _acquire(self, request: Any, context: grpc.ServicerContext) -> Any:

@@ -1,4 +1,8 @@
-"""deploy/: the manifests that run `pomgate controller` in a cluster are valid, complete and least-privilege."""
+"""deploy/: the manifests that run `pomgate controller` in a cluster are valid, complete and least-privilege.
+
+deploy/base holds the manifests (`kubectl apply -k deploy/` applies them: the Secret output);
+deploy/databroker is the overlay for the databroker output (`kubectl apply -k deploy/databroker`).
+"""
 
 from __future__ import annotations
 
@@ -30,11 +34,15 @@ CONTROLLER_FLAGS: frozenset[str] = frozenset(
         "--kubeconfig",
         "--hosts-config",
         "--translation-budget",
+        "--databroker-service-url",
+        "--databroker-tls-ca-file",
+        "--databroker-tls-override-certificate-name",
     }
 )
 
 PROJECT = Path(__file__).resolve().parents[2]
-DEPLOY = PROJECT / "deploy"
+DEPLOY = PROJECT / "deploy" / "base"
+OVERLAY = PROJECT / "deploy" / "databroker"
 KUBERNETES_VERSION = "1.32"
 NAMESPACE = "pomerium"
 SERVICE_ACCOUNT = "pomgate-controller"
@@ -59,11 +67,14 @@ def _ns(group: str, resource: str, verbs: list[str], names: tuple[str, ...] = ()
 EXPECTED_GRANTS: set[Grant] = (
     _cluster("networking.k8s.io", ["ingresses", "ingressclasses"], ["list", "watch"])
     | _cluster("", ["services", "endpoints", "secrets"], ["list", "watch"])
-    | _cluster("discovery.k8s.io", ["endpointslices"], ["list", "watch"])
     | _cluster("", ["services"], ["get"])
     | _cluster("networking.k8s.io", ["ingresses/status"], ["update", "patch"])
     | _cluster("", ["events"], ["create", "patch"])
-    | _ns("coordination.k8s.io", "leases", ["get", "update"], (LEASE_NAME,))
+)
+#: With the databroker the lease and the output are in the databroker: nothing in namespace pomerium.
+EXPECTED_DATABROKER_GRANTS: set[Grant] = set(EXPECTED_GRANTS)
+EXPECTED_GRANTS |= (
+    _ns("coordination.k8s.io", "leases", ["get", "update"], (LEASE_NAME,))
     | _ns("coordination.k8s.io", "leases", ["create"])
     | _ns("", "secrets", ["get", "update", "patch"], (CONFIG_SECRET,))
     | _ns("", "secrets", ["create"])
@@ -266,8 +277,8 @@ def test_kubectl_kustomize_renders_the_same_objects(docs: list[Doc]) -> None:
     kubectl = shutil.which("kubectl")
     assert kubectl is not None
     out = subprocess.run(
-        [kubectl, "kustomize", str(DEPLOY)], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
+        [kubectl, "kustomize", str(DEPLOY.parent)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout  # `kubectl apply -k deploy/` applies the base unchanged
     rendered = [d for d in yaml.safe_load_all(out) if d is not None]
     by_id = {identity(d): d for d in docs}
     assert len(by_id) == len(docs), "two manifests define the same object"
@@ -284,6 +295,17 @@ def test_rbac_grants_exactly_the_controller_calls(docs: list[Doc]) -> None:
     actual = grants(docs)
     assert actual - EXPECTED_GRANTS == set(), "extra permissions"
     assert EXPECTED_GRANTS - actual == set(), "missing permissions"
+
+
+def test_cluster_wide_watches_are_exactly_what_the_controller_watches(docs: list[Doc]) -> None:
+    from pomgate.controller.runner import WATCHED
+
+    watched = {(resource.group, resource.plural) for resource in WATCHED}
+    for verb in ("list", "watch"):
+        granted = {
+            (group, resource) for scope, group, resource, v, _ in grants(docs) if scope == "cluster" and v == verb
+        }
+        assert granted == watched, f"{verb}: granted {sorted(granted)}, watched {sorted(watched)}"
 
 
 def test_rbac_has_no_wildcards_or_escalation(docs: list[Doc]) -> None:
@@ -447,3 +469,80 @@ def test_the_deployment_args_parse_with_the_real_command(deployment: Doc) -> Non
     context = command.make_context("controller", list(container["args"][1:]))
     assert context.params["config_secret"] == "pomerium/pomerium-routes"
     assert context.params["health_probe_bind_address"] == ":8081"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# deploy/databroker: the overlay for the databroker output
+
+
+@pytest.fixture(scope="module")
+def overlay_docs() -> list[Doc]:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    out = subprocess.run(
+        [kubectl, "kustomize", str(OVERLAY)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return [d for d in yaml.safe_load_all(out) if d is not None]
+
+
+@pytest.fixture(scope="module")
+def overlay_container(overlay_docs: list[Doc]) -> Doc:
+    return controller_container(only("Deployment", overlay_docs))
+
+
+def test_overlay_documents_validate_strictly(kubernetes_validate: Any, overlay_docs: list[Doc]) -> None:
+    for doc in overlay_docs:
+        validate(kubernetes_validate, doc)
+
+
+def test_overlay_changes_only_the_deployment_and_drops_the_namespace_role(
+    overlay_docs: list[Doc], docs: list[Doc]
+) -> None:
+    base = {identity(d): d for d in docs}
+    overlay = {identity(d): d for d in overlay_docs}
+    assert set(base) - set(overlay) == {
+        ("rbac.authorization.k8s.io/v1", "Role", NAMESPACE, "pomgate-controller"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding", NAMESPACE, "pomgate-controller"),
+    }
+    assert set(overlay) <= set(base)
+    changed = {key for key in overlay if overlay[key] != base[key]}
+    assert changed == {("apps/v1", "Deployment", NAMESPACE, "pomgate-controller")}
+    assert grants(overlay_docs) == EXPECTED_DATABROKER_GRANTS
+
+
+def test_overlay_runs_the_databroker_output_with_the_shared_secret(overlay_container: Doc) -> None:
+    import typer
+
+    from pomgate.cli.app import app
+
+    command, flags = parse_args(overlay_container["args"])
+    assert command == "controller" and set(flags) <= CONTROLLER_FLAGS
+    assert flags["--databroker-service-url"].startswith(("http://", "https://"))
+    # Neither the Secret/file output nor Kubernetes leader election (refused with the databroker, as upstream).
+    assert not {"--config-secret", "--config-file", "--leader-election-namespace", "--leader-election-id"} & set(flags)
+    env = {e["name"]: e for e in overlay_container["env"]}
+    assert env["SHARED_SECRET"]["valueFrom"]["secretKeyRef"] == {
+        "name": "pomerium-shared-secret",
+        "key": "shared_secret",
+    }
+    click_command = typer.main.get_command(app).commands["controller"]  # type: ignore[attr-defined]
+    context = click_command.make_context("controller", list(overlay_container["args"][1:]))
+    assert context.params["databroker_service_url"] == flags["--databroker-service-url"]
+    assert context.params["config_secret"] is None
+
+
+def test_overlay_probes_suit_a_lease_holder_and_a_standby(overlay_container: Doc) -> None:
+    _command, flags = parse_args(overlay_container["args"])
+    port = bind_port(flags["--health-probe-bind-address"])
+    # A standby answers /readyz 503 "waiting for databroker lease" (upstream's): no readiness probe on it.
+    assert "readinessProbe" not in overlay_container
+    startup, live = overlay_container["startupProbe"], overlay_container["livenessProbe"]
+    assert (startup["httpGet"]["path"], probe_port(startup, overlay_container)) == ("/startupz", port)
+    assert (live["httpGet"]["path"], probe_port(live, overlay_container)) == ("/healthz", port)
+
+
+def test_overlay_mounts_no_config_volume(overlay_docs: list[Doc]) -> None:
+    pod = only("Deployment", overlay_docs)["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["tmp"]
+    assert [m["mountPath"] for m in pod["containers"][0]["volumeMounts"]] == ["/tmp"]
