@@ -1,12 +1,18 @@
 """Project configuration: `.pomgate.yaml` or `[tool.pomgate]` in pyproject.toml.
 
 Keys (all optional): ``select`` / ``ignore`` (rule ids or families such as ``routing``),
-``severity`` (rule id -> error|warning|info), ``include`` / ``exclude`` (glob patterns matched
-against file paths), ``namespace``, ``prefix``, ``controller-name``, ``ingress-class``, ``fail-on``,
+``severity`` (rule id or family -> error|warning|info; an id wins over its family), ``include`` /
+``exclude`` (.gitignore patterns, via `pathspec`, matched against the reported file paths:
+``charts/``, ``charts`` and ``charts/**`` all mean the folder), ``namespace``, ``prefix``,
+``controller-name``, ``ingress-class``, ``fail-on``, ``controller-version`` (the upstream controller
+release the cluster runs, default the newest known; annotations added later are reported),
 ``hosts`` (host pattern -> the namespaces allowed to serve it), ``build`` (false: read every file
 as it is, without kustomize or Helm), ``environments`` (name -> patterns of the roots that land in one
 cluster, so cross-object rules see them together), ``access-tests`` (the access-test file, relative to
 the configuration file; default: the nearest ``.pomgate/access.yaml``).
+
+A rule id or family no rule has, in ``select``, ``ignore`` or ``severity``, is a `ConfigError` with
+the nearest known names (did you mean ...?).
 
 `pomgate diff` reads the file from the base revision (`pomgate.diff.run.diff_configuration`), so a
 pull request cannot loosen its own gate; `loosening` says what a changed file would loosen.
@@ -14,16 +20,21 @@ pull request cannot loosen its own gate; `loosening` says what a changed file wo
 
 from __future__ import annotations
 
-import fnmatch
+import difflib
 import os
 import posixpath
 import tomllib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pomgate.findings import Finding, Severity
+from pomgate.translation.annotation_table import CURRENT_CONTROLLER_VERSION, Version, parse_version
+
+if TYPE_CHECKING:
+    import pathspec
 
 CONFIG_FILES = (".pomgate.yaml", ".pomgate.yml", "pyproject.toml")
 _KEYS = {
@@ -41,6 +52,7 @@ _KEYS = {
     "build",
     "environments",
     "access-tests",
+    "controller-version",
 }
 #: Settings that change which objects are read and how (compared by `loosening`), with their defaults.
 _SETTING_DEFAULTS = {
@@ -80,6 +92,15 @@ class Config:
     environments: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the access-test file, relative to this file (None: the nearest `.pomgate/access.yaml`)
     access_tests: str | None = None
+    #: the upstream controller release the cluster runs, as written (None: the newest known)
+    controller_version: str | None = None
+
+    @property
+    def controller_release(self) -> Version:
+        """`controller_version` as a comparable version (the newest known release when unset)."""
+        parsed = parse_version(self.controller_version or CURRENT_CONTROLLER_VERSION)
+        assert parsed is not None, "parse_config checks the version"
+        return parsed
 
     def setting(self, key: str, cli_value: str | None, default: str) -> str:
         """The command-line value if given, else this file's, else the built-in default."""
@@ -95,10 +116,21 @@ class Config:
                 continue
             if finding.path and not self.wants_path(finding.path):
                 continue
-            if finding.rule in self.severity:
-                finding.severity = self.severity[finding.rule]
+            override = self.severity_for(finding.rule)
+            if override is not None:
+                finding.severity = override
             kept.append(finding)
         return kept
+
+    def severity_for(self, rule: str) -> Severity | None:
+        """The configured severity of ``rule``: its own entry, else its family's (None: the rule's default)."""
+        if rule in self.severity:
+            return self.severity[rule]
+        family = rule.split("/", 1)[0]
+        for key in (family, family + "/", family + "/*"):
+            if key in self.severity:
+                return self.severity[key]
+        return None
 
     def reports(self, rule: str) -> bool:
         """Whether findings of ``rule`` are kept under select/ignore."""
@@ -108,14 +140,74 @@ class Config:
 
     def wants_path(self, path: str) -> bool:
         """Whether findings in ``path`` are reported under include/exclude."""
-        normalized = path.replace(os.sep, "/")
-        if self.include and not any(fnmatch.fnmatch(normalized, pattern) for pattern in self.include):
+        normalized = _pattern_path(path)
+        if self.include and not _path_spec(tuple(self.include)).match_file(normalized):
             return False
-        return not any(fnmatch.fnmatch(normalized, pattern) for pattern in self.exclude)
+        return not (self.exclude and _path_spec(tuple(self.exclude)).match_file(normalized))
+
+
+def _pattern_path(path: str) -> str:
+    """A reported path as .gitignore patterns see it: ``/`` separators, no leading ``./`` or ``/``."""
+    normalized = path.replace(os.sep, "/")
+    while normalized.startswith("./"):
+        normalized = normalized[2:]
+    return normalized.lstrip("/")
+
+
+@lru_cache(maxsize=64)
+def _path_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    """The patterns compiled with .gitignore rules (``dir/`` and ``dir`` match everything below it)."""
+    import pathspec  # (only a configuration with include/exclude needs it)
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _matches_rule(rule: str, patterns: list[str]) -> bool:
     return any(rule == p or rule.startswith(p.rstrip("/*") + "/") for p in patterns)
+
+
+# ---------------------------------------------------------------- rule ids in the configuration
+
+
+def rule_name_problem(pattern: str) -> str | None:
+    """Why ``pattern`` (an id, a family, ``family/`` or ``family/*``) names no rule, with a did-you-mean."""
+    from pomgate.rules import all_rules
+
+    catalog = all_rules()
+    families = {rule.family for rule in catalog.values()}
+    whole_family = pattern.endswith(("/", "/*"))
+    stem = pattern.removesuffix("*").removesuffix("/") if whole_family else pattern
+    if stem in families or (not whole_family and stem in catalog):
+        return None
+    if whole_family:
+        candidates = difflib.get_close_matches(stem, sorted(families), n=3, cutoff=0.6)
+    else:
+        candidates = nearest_rule_names(pattern)
+    what = "rule family" if whole_family else "rule id or family"
+    hint = f"; did you mean {' or '.join(candidates)}?" if candidates else ""
+    return f"unknown {what} {pattern!r}{hint}"
+
+
+def nearest_rule_names(name: str) -> list[str]:
+    """Known rule ids and families close to ``name`` (a bare rule name finds its full id), best first."""
+    from pomgate.rules import all_rules
+
+    catalog = all_rules()
+    by_name: dict[str, list[str]] = {}
+    for rule_id in catalog:
+        by_name.setdefault(rule_id.split("/", 1)[1], []).append(rule_id)
+    names = sorted({*catalog, *(rule.family for rule in catalog.values())})
+    found = difflib.get_close_matches(name, names, n=3, cutoff=0.75)
+    for short in difflib.get_close_matches(name.rsplit("/", 1)[-1], sorted(by_name), n=2, cutoff=0.75):
+        found.extend(rule_id for rule_id in by_name[short] if rule_id not in found)
+    return found[:3]
+
+
+def _check_rule_names(key: str, patterns: Collection[str], source: str) -> None:
+    for pattern in patterns:
+        problem = rule_name_problem(pattern)
+        if problem is not None:
+            raise ConfigError(f"{source}: {key}: {problem} (`pomgate rules` lists them)")
 
 
 # ---------------------------------------------------------------- finding and reading the file
@@ -198,6 +290,8 @@ def parse_config(text: str, source: str, *, pyproject: bool) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{source}: {key} must be a list of strings")
         setattr(config, key, value)
+    _check_rule_names("select", config.select, source)
+    _check_rule_names("ignore", config.ignore, source)
     severities = data.get("severity", {})
     if not isinstance(severities, dict):
         raise ConfigError(f"{source}: severity must map rule ids to error, warning or info")
@@ -205,6 +299,7 @@ def parse_config(text: str, source: str, *, pyproject: bool) -> Config:
         if level not in ("error", "warning", "info"):
             raise ConfigError(f"{source}: severity of {rule} must be error, warning or info, not {level!r}")
         config.severity[str(rule)] = Severity(level)
+    _check_rule_names("severity", config.severity, source)
     for key in ("namespace", "prefix", "controller-name", "ingress-class", "fail-on"):
         if key in data:
             if not isinstance(data[key], str):
@@ -219,6 +314,14 @@ def parse_config(text: str, source: str, *, pyproject: bool) -> Config:
     if access_tests is not None and (not isinstance(access_tests, str) or not access_tests.strip()):
         raise ConfigError(f"{source}: access-tests must be the path of the access-test file, e.g. .pomgate/access.yaml")
     config.access_tests = access_tests
+    version = data.get("controller-version")
+    if version is not None:
+        if not isinstance(version, str) or parse_version(version) is None:
+            raise ConfigError(
+                f"{source}: controller-version must be an upstream controller release such as "
+                f"{CURRENT_CONTROLLER_VERSION!r} (quoted), not {version!r}"
+            )
+        config.controller_version = version
     return config
 
 
@@ -285,7 +388,7 @@ def loosening(old: Config, new: Config, *, rules: Mapping[str, Severity], paths:
         found.append(f"stops reporting {len(dropped)} rule(s) (select/ignore): {_names(dropped)}")
     lowered = []
     for rule, default in rules.items():
-        before, after = old.severity.get(rule, default), new.severity.get(rule, default)
+        before, after = old.severity_for(rule) or default, new.severity_for(rule) or default
         if new.reports(rule) and after.rank < before.rank:
             lowered.append(f"{rule} {before}->{after}")
     if lowered:
@@ -299,6 +402,13 @@ def loosening(old: Config, new: Config, *, rules: Mapping[str, Severity], paths:
     if _fail_rank(after_fail) > _fail_rank(before_fail):
         found.append(f"raises fail-on from {_shown(before_fail)} to {_shown(after_fail)}")
     found.extend(_host_loosening(old.hosts, new.hosts))
+    if new.controller_release > old.controller_release:
+        before_version = old.controller_version or CURRENT_CONTROLLER_VERSION
+        after_version = new.controller_version or CURRENT_CONTROLLER_VERSION
+        found.append(
+            f"raises controller-version from {_shown(before_version)} to {_shown(after_version)} "
+            "(annotations the older controller rejects are no longer reported)"
+        )
     if old.access_tests != new.access_tests:
         before_tests, after_tests = old.access_tests or DEFAULT_ACCESS_TESTS, new.access_tests or DEFAULT_ACCESS_TESTS
         found.append(f"moves the access tests from {_shown(before_tests)} to {_shown(after_tests)}")

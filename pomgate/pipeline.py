@@ -14,6 +14,7 @@ from pomgate.kube.context import select_context, select_files, summarize_file
 from pomgate.kube.inventory import Inventory, api_validation, build_inventory
 from pomgate.parallel import ForkedCall, split_map
 from pomgate.rules import RuleContext, run_checks
+from pomgate.rules.missing_objects import one_finding_per_missing_object
 from pomgate.rules.routing.cross_namespace_host import ownership_findings
 from pomgate.scanning.cache import ScanCache
 from pomgate.scanning.manifest import ManifestObject
@@ -62,8 +63,10 @@ def analyze_objects(
         )
         translation = assemble(outcomes, inventory)
         host_owners = config.hosts if config is not None else {}
-        rule_findings = run_checks(RuleContext(inventory, translation, options, host_owners))
-    findings = [*scan_findings, *inventory_findings, *translation.findings, *rule_findings]
+        version = config.controller_release if config is not None else None
+        rule_findings = run_checks(RuleContext(inventory, translation, options, host_owners, version))
+    translated = one_finding_per_missing_object(translation.findings)
+    findings = [*scan_findings, *inventory_findings, *translated, *rule_findings]
     findings = drop_shadowed(findings)
     findings = apply_suppressions(findings, inventory)
     if config is not None:  # host ownership after suppressions: only the configuration allows a namespace

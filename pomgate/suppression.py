@@ -2,7 +2,8 @@
 
 Several suppressions go on separate lines (or are separated by `;`). A reason is required. The
 annotation deliberately lives outside the Pomerium prefix, which the controller would reject as
-unknown. Suppressions that match no finding are reported, like ruff's unused-noqa.
+unknown. Suppressions that match no finding are reported, like ruff's unused-noqa; one that names
+no rule or family of the catalog is an error with the nearest names (it could never match).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pomgate.config import nearest_rule_names, rule_name_problem
 from pomgate.findings import Finding, ObjectRef, Severity
 from pomgate.kube.inventory import Inventory
 
@@ -58,7 +60,12 @@ def apply_suppressions(findings: list[Finding], inventory: Inventory) -> list[Fi
                     )
                 )
                 continue
-            suppressions.append(Suppression(ref, match.group(1), match.group(2)))
+            rule, reason = match.group(1), match.group(2)
+            problem = rule_name_problem(rule)
+            if problem is not None:
+                problems.append(_unknown_rule(ref, source.origin.path, line, rule, reason, problem))
+                continue
+            suppressions.append(Suppression(ref, rule, reason))
     kept: list[Finding] = []
     for finding in findings:
         hit = next((s for s in suppressions if s.matches(finding)), None)
@@ -81,3 +88,18 @@ def apply_suppressions(findings: list[Finding], inventory: Inventory) -> list[Fi
                 )
             )
     return kept + problems
+
+
+def _unknown_rule(ref: ObjectRef, path: str, line: int | None, rule: str, reason: str, problem: str) -> Finding:
+    """The error for an entry naming no rule: it would silence nothing, and nobody would notice."""
+    candidates = nearest_rule_names(rule)
+    return Finding(
+        rule="suppression/unknown-rule",
+        severity=Severity.ERROR,
+        message=f"{IGNORE_ANNOTATION}: {problem}{' ' if problem.endswith('?') else '. '}The entry suppresses "
+        "nothing (`pomgate rules` lists the rules)",
+        obj=ref,
+        path=path,
+        line=line,
+        hint=f'{IGNORE_ANNOTATION}: "{candidates[0]}: {reason}"' if candidates else None,
+    )

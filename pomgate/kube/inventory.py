@@ -4,6 +4,12 @@
 refuse to decode (a non-string annotation value, a string where a number belongs) or validate (see
 `pomgate.kube.apivalidation`: names, hosts, paths, backends, unknown fields) becomes a `k8s/`
 finding here; such an object never reaches the cluster, so it is marked rejected.
+
+Duplicates have one policy everywhere: when two documents define the same kind, namespace and name,
+the later one replaces the earlier, as a later `kubectl apply` would. Only the later one is typed
+into the inventory, so rendering, explaining, diffing and every rule see that one; the earlier one
+still gets its own `k8s/` findings (at its own file and line) and the `input/duplicate-object`
+warning names where it was.
 """
 
 from __future__ import annotations
@@ -112,6 +118,8 @@ def build_inventory(
     objects = list(objects)
     inv = Inventory()
     planned: list[tuple[ManifestObject, list[Finding], Typed[Any] | None, list[Finding], bool]] = []
+    #: the index in ``planned`` of the definition of each object that is used (the last one)
+    used: dict[ObjectRef, int] = {}
     for obj in objects:
         early: list[Finding] = []
         ref = obj.ref
@@ -128,6 +136,7 @@ def build_inventory(
                 )
             )
         inv.objects[ref] = obj
+        used[ref] = len(planned)
         if obj.kind == "Ingress" and obj.api_version in REMOVED_INGRESS_VERSIONS:
             early.append(
                 _finding(
@@ -183,7 +192,8 @@ def build_inventory(
             continue
         if any(error.severity is Severity.ERROR for error in errors or ()):
             typed.rejected = True
-        _index(inv, typed)
+        if used[obj.ref] == index:  # an earlier duplicate is replaced, not indexed
+            _index(inv, typed)
     return inv, findings
 
 

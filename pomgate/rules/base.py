@@ -12,6 +12,7 @@ from pomgate.findings import Finding, ObjectRef, Severity
 from pomgate.kube.inventory import Inventory, Typed
 from pomgate.kube.models import Ingress
 from pomgate.parallel import ForkedCall
+from pomgate.translation.annotation_table import Version
 from pomgate.translation.options import TranslateOptions
 from pomgate.translation.route import TranslationResult
 
@@ -25,6 +26,8 @@ class RuleContext:
     options: TranslateOptions
     #: the configuration's ``hosts:`` (host pattern -> namespaces allowed to serve it)
     host_owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the configuration's ``controller-version:`` (None: the newest upstream release pomgate knows)
+    controller_version: Version | None = None
 
     @cached_property
     def ingresses_by_ref(self) -> dict[ObjectRef, Typed[Ingress]]:

@@ -15,8 +15,12 @@ import yaml
 
 import pomgate
 import pomgate.rules as rules_package
+from pomgate.config import parse_config
 from pomgate.findings import Finding, Severity
+from pomgate.pipeline import analyze_objects
 from pomgate.rules import Rule, all_rules
+from pomgate.scanning.scan import scan_text
+from pomgate.translation.options import TranslateOptions
 from tests.helpers import analyze, docs, ingress, service
 
 SOURCE = Path(pomgate.__file__).parent
@@ -62,6 +66,9 @@ NOT_RUNNABLE = {
     "access/test-failed": "needs a .pomgate/access.yaml beside the manifests; tests/access/ runs such files",
     "access/test-unresolved": "needs a .pomgate/access.yaml beside the manifests; tests/access/ runs such files",
     "access/test-invalid": "needs a .pomgate/access.yaml beside the manifests; tests/access/ runs such files",
+    "input/empty": "needs an input without any object; the example is a shell command",
+    "reference/service-port-unknown": "folded into the reference/service-missing finding of its Service "
+    "(tests/rules/test_issue19_config_and_rules.py)",
 }
 #: Translate options an example needs.
 OPTIONS: dict[str, dict[str, Any]] = {
@@ -195,3 +202,32 @@ def test_bad_example_produces_the_finding_and_good_does_not(rule_id: str) -> Non
     assert not [f for f in good if f.rule == rule_id], f"the good example of {rule_id} still produces it"
     errors = [f"{f.rule}: {f.message}" for f in good if f.severity is Severity.ERROR]
     assert not errors, f"the good example of {rule_id} has errors: {errors}"
+
+
+#: Rules with a check whose examples are manifests or snippets, with the configuration each needs.
+CHECKED_EXAMPLES: dict[str, str] = {
+    "routing/ingress-not-managed": "",
+    "routing/tls-host-without-rule": "",
+    "annotation/ineffective": "",
+    "annotation/newer-than-controller": 'controller-version: "0.32.9"\n',
+}
+
+
+def _configured_findings(rule: Rule, example: str, configuration: str) -> list[Finding]:
+    text = _example_input(rule, example)
+    objects, scanned = scan_text(text, "example.yaml", "default")
+    config = parse_config(configuration, ".pomgate.yaml", pyproject=False)
+    return analyze_objects(
+        objects, TranslateOptions(), scan_findings=scanned, sources={"example.yaml": text}, config=config
+    ).findings
+
+
+@pytest.mark.parametrize("rule_id", sorted(CHECKED_EXAMPLES))
+def test_bad_example_of_a_checked_rule_produces_it_and_good_does_not(rule_id: str) -> None:
+    rule = all_rules()[rule_id]
+    assert rule.check is not None
+    bad = [f for f in _configured_findings(rule, rule.bad, CHECKED_EXAMPLES[rule_id]) if f.rule == rule_id]
+    assert bad and {f.severity for f in bad} == {rule.severity}
+    good = _configured_findings(rule, rule.good, CHECKED_EXAMPLES[rule_id])
+    assert not [f for f in good if f.rule == rule_id]
+    assert not [f"{f.rule}: {f.message}" for f in good if f.severity is Severity.ERROR]

@@ -52,4 +52,5 @@ def test_rules_command_lists_and_explains() -> None:
     one = subprocess.run([*run, "routing/duplicate-tcp-host"], capture_output=True, text=True, check=False)
     assert one.returncode == 0 and "Bad:" in one.stdout and "Good:" in one.stdout
     unknown = subprocess.run([*run, "nope/nope"], capture_output=True, text=True, check=False)
-    assert unknown.returncode == 2 and "known rules" in unknown.stderr
+    assert unknown.returncode == 2 and "no rule or family 'nope/nope'" in unknown.stderr
+    assert "routing" in unknown.stderr.split("Families:", 1)[1]  # the families to choose from

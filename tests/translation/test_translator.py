@@ -61,7 +61,10 @@ class TestFetchStage:
 
     def test_missing_service_offline_named_port_drops_port_with_warning(self) -> None:
         analysis = analyze(ingress(rules=simple_rule(port="name: http")))
-        assert "reference/service-port-unknown" in rules_of(analysis, Severity.WARNING)
+        missing = [f for f in analysis.findings if f.rule == "reference/service-missing"]
+        assert len(missing) == 1 and missing[0].severity == Severity.WARNING  # one finding per missing Service
+        assert "named port(s) http" in missing[0].message
+        assert "reference/service-port-unknown" not in rules_of(analysis)
         assert analysis.translation.routes[0].fields["to"] == ["http://svc.default.svc.cluster.local"]
 
     def test_missing_service_points_at_same_name_in_other_namespace(self) -> None:

@@ -50,7 +50,8 @@ RULE = Rule(
         "goes into the upstream URL (and into `from` for TCP/UDP routes). When the Service is not in the "
         "input pomgate cannot know that number, so the rendered `to` URL is shown without a port and a "
         "wrong port name cannot be detected (see `routing/service-port-not-found`). Add the Service to the "
-        "input or refer to the port by number. Only reported offline, next to `reference/service-missing`."
+        "input or refer to the port by number. Only offline, and folded into the `reference/service-missing` "
+        "finding of the same Service (one finding per missing object, naming the unresolved ports)."
     ),
     bad=BAD,
     good=GOOD,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pomgate.findings import Finding, Severity
 from pomgate.rules.base import Rule, RuleContext
 from pomgate.rules.review_helpers import annotation_field, hosts_of, ingress_routes
+from pomgate.translation.route import Route
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
@@ -16,15 +17,30 @@ def check(context: RuleContext) -> Iterator[Finding]:
         skipping = [route for route in routes if route.fields.get("tls_skip_verify") is True]
         if not skipping:
             continue
+        secure = [route for route in skipping if any(str(url).startswith("https://") for url in _upstreams(route))]
+        if secure:
+            effect = (
+                f"Pomerium accepts any certificate from the upstream of {hosts_of(secure)}, so a man in the "
+                "middle between Pomerium and the service goes unnoticed"
+            )
+        else:
+            effect = (
+                f"it has no effect yet, as the upstream of {hosts_of(skipping)} is not https:// (see "
+                "annotation/ineffective), but once it is, Pomerium will accept any certificate from it"
+            )
         yield Finding(
             rule=RULE.id,
             severity=RULE.severity,
-            message=f"{prefix}/tls_skip_verify is true: Pomerium accepts any certificate from the upstream of "
-            f"{hosts_of(skipping)}, so a man in the middle between Pomerium and the service goes unnoticed",
+            message=f"{prefix}/tls_skip_verify is true: {effect}",
             obj=typed.ref,
             field=annotation_field(typed.model, prefix, "tls_skip_verify"),
             hint=f"trust the upstream's CA instead: {prefix}/tls_custom_ca_secret (and tls_server_name if needed)",
         )
+
+
+def _upstreams(route: Route) -> list[object]:
+    urls = route.fields.get("to")
+    return list(urls) if isinstance(urls, list) else [urls]
 
 
 RULE = Rule(
