@@ -6,12 +6,13 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pomgate.cli.options import error, fail, warn
+from pomgate.cli.options import DEFAULT_PATHS, error, fail, warn
 
 if TYPE_CHECKING:
     from pomgate.config import Config
     from pomgate.environments.build import Progress
     from pomgate.environments.run import Deployment
+    from pomgate.findings import Finding
     from pomgate.pipeline import Analysis
     from pomgate.scanning.cache import ScanCache
     from pomgate.translation.options import TranslateOptions
@@ -29,6 +30,8 @@ class AnalysisSettings:
     no_cache: bool = False
     cache_dir: str | None = None
     no_build: bool = False
+    #: Accept an input without Kubernetes objects (else it is an input/empty error).
+    allow_empty: bool = False
 
 
 def load_configuration(config_path: str | None) -> Config:
@@ -71,15 +74,18 @@ def open_scan_cache(no_cache: bool, cache_dir: str | None) -> ScanCache | None:
 
 
 def analyze(
-    paths: list[str], settings: AnalysisSettings, *, focus: list[str] | None = None
+    paths: list[str] | None, settings: AnalysisSettings, *, focus: list[str] | None = None
 ) -> tuple[Deployment, Config]:
-    """Load the configuration, then read ``paths`` as deployed and translate; exit 2 on a usage error.
+    """Load the configuration, then read ``paths`` (none: the current directory) as deployed and translate.
 
     Kustomize roots and Helm charts are built and Argo CD / Flux applications define environments,
-    unless ``--no-build`` or the configuration's ``build: false``.
+    unless ``--no-build`` or the configuration's ``build: false``. Exit 2 on a usage error. An input
+    without any Kubernetes object gets an input/empty error, unless ``settings.allow_empty`` or a
+    ``focus`` (the hook reporting on given files: a commit may change no manifest).
     """
     from pomgate.environments.run import analyze_deployed
 
+    paths = list(paths) if paths else list(DEFAULT_PATHS)
     config = load_configuration(settings.config_path)
     deployment = analyze_deployed(
         paths,
@@ -99,8 +105,38 @@ def analyze(
         for finding in missing[:-1]:
             error(finding.message)
         fail(missing[-1].message)
+    if focus is None and not settings.allow_empty:
+        report_empty_input(deployment, config, paths)
     run_access_tests(deployment, config, paths)
     return deployment, config
+
+
+def report_empty_input(deployment: Deployment, config: Config, paths: list[str]) -> None:
+    """Add an input/empty error to ``deployment`` when no Kubernetes object was read and no error says why."""
+    from pomgate.findings import Finding, Severity
+
+    if any(item.analysis.objects for item in deployment.environments):
+        return
+    if any(finding.severity is Severity.ERROR for finding in deployment.findings):
+        return  # the run fails already, with the reason (a YAML error, a failed build)
+    deployment.findings.extend(config.apply([empty_input_finding(deployment, paths)]))
+    deployment.findings.sort(key=Finding.sort_key)
+
+
+def empty_input_finding(deployment: Deployment, paths: list[str]) -> Finding:
+    """The input/empty error for ``paths``, naming what was read."""
+    from pomgate.findings import Finding, Severity
+
+    where = ", ".join("standard input" if path == "-" else path for path in paths)
+    read = sum(1 for name in deployment.combined().files if not name.startswith("<"))
+    shown = "" if paths == ["-"] else f" ({read} YAML or JSON file(s) read)"
+    return Finding(
+        rule="input/empty",
+        severity=Severity.ERROR,
+        message=f"no Kubernetes object found in {where}{shown}: nothing was checked",
+        hint="check the path, or the command that feeds pomgate; --allow-empty accepts an empty input",
+        environments=tuple(item.environment.name for item in deployment.environments) if deployment.has_builds else (),
+    )
 
 
 def run_access_tests(deployment: Deployment, config: Config, paths: list[str]) -> None:

@@ -16,6 +16,7 @@ from pomgate.cli.options import (
     CommentModeOpt,
     ConfigOpt,
     ControllerOpt,
+    DiffFormat,
     FailOnOpt,
     NamespaceOpt,
     NoBuildOpt,
@@ -31,18 +32,22 @@ from pomgate.cli.options import (
 
 def diff(
     paths: Annotated[
-        list[str] | None, typer.Argument(help="Folders or files to compare (default: the whole repository).")
+        list[str] | None,
+        typer.Argument(metavar="PATH", help="Folders or files to compare [default: the whole repository]."),
     ] = None,
     base: Annotated[
         str | None,
-        typer.Option("--base", help="Base revision (branch, tag or commit) [default: the pull request's base]."),
+        typer.Option(
+            "--base", metavar="REV", help="Base revision (branch, tag or commit) [default: the pull request's base]."
+        ),
     ] = None,
     head: Annotated[
-        str | None, typer.Option("--head", help="Head revision [default: the working tree, uncommitted changes too].")
+        str | None,
+        typer.Option(
+            "--head", metavar="REV", help="Head revision [default: the working tree, uncommitted changes too]."
+        ),
     ] = None,
-    output_format: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text, json or markdown.")
-    ] = "text",
+    output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = "text",
     fail_on: FailOnOpt = None,
     prefix: PrefixOpt = None,
     namespace: NamespaceOpt = None,

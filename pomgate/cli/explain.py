@@ -14,6 +14,7 @@ from pomgate.cli.options import (
     ConfigOpt,
     ControllerOpt,
     EnvironmentOpt,
+    ExplainFormat,
     NamespaceOpt,
     NoBuildOpt,
     NoCacheOpt,
@@ -28,9 +29,11 @@ if TYPE_CHECKING:
 
 
 def explain(
-    url: Annotated[str, typer.Argument(help="The URL to resolve, e.g. https://app.example.com/api/x.")],
-    paths: Annotated[list[str] | None, typer.Argument(help="Manifest files or directories [default: .].")] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
+    url: Annotated[str, typer.Argument(metavar="URL", help="The URL to resolve, e.g. https://app.example.com/api/x.")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(metavar="PATH", help="Manifest files or directories [default: .].")
+    ] = None,
+    output_format: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = "text",
     prefix: PrefixOpt = None,
     namespace: NamespaceOpt = None,
     controller_name: ControllerOpt = None,

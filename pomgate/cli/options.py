@@ -3,25 +3,53 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn, get_args
 
 import typer
 
-PathsArg = Annotated[
-    list[str],
-    typer.Argument(help="Manifest files or directories (searched recursively for .yaml/.yml/.json); '-' reads stdin."),
+#: The paths read when a command is given none: the current directory, like `git` and `ruff`.
+DEFAULT_PATHS = (".",)
+
+ManifestPathsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="PATH",
+        help="Manifest files or directories (searched recursively for .yaml/.yml/.json); '-' reads stdin [default: .].",
+        show_default=False,
+    ),
 ]
+
+CheckFormat = Literal["text", "json", "sarif", "github", "junit", "markdown"]
+RenderFormat = Literal["yaml", "json"]
+DiffFormat = Literal["text", "json", "markdown"]
+ExplainFormat = Literal["text", "json"]
+FailOn = Literal["error", "warning", "info", "never"]
+ColorChoice = Literal["auto", "always", "never"]
+CommentMode = Literal["update", "recreate", "hide-and-create"]
+
+#: The --comment-mode values, for `check_comment_mode` (the GitHub Action passes its input through it).
+COMMENT_MODES: tuple[str, ...] = get_args(CommentMode)
+
 PrefixOpt = Annotated[
-    str | None, typer.Option("--prefix", help="Annotation prefix the controller reads [default: ingress.pomerium.io].")
+    str | None,
+    typer.Option(
+        "--prefix", metavar="PREFIX", help="Annotation prefix the controller reads [default: ingress.pomerium.io]."
+    ),
 ]
 NamespaceOpt = Annotated[
     str | None,
-    typer.Option("--namespace", "-n", help="Namespace for objects whose manifest names none [default: default]."),
+    typer.Option(
+        "--namespace",
+        "-n",
+        metavar="NAMESPACE",
+        help="Namespace for objects whose manifest names none [default: default].",
+    ),
 ]
 ControllerOpt = Annotated[
     str | None,
     typer.Option(
         "--controller-name",
+        metavar="NAME",
         help="IngressClass spec.controller value of the Pomerium controller [default: pomerium.io/ingress-controller].",
     ),
 ]
@@ -29,6 +57,7 @@ ConfigOpt = Annotated[
     str | None,
     typer.Option(
         "--config",
+        metavar="FILE",
         help="Configuration file (.pomgate.yaml or a pyproject.toml with [tool.pomgate]); by default the nearest "
         "one from the current directory up to the git root is used.",
     ),
@@ -37,6 +66,7 @@ ClassOpt = Annotated[
     str | None,
     typer.Option(
         "--ingress-class",
+        metavar="CLASS",
         help="IngressClass assumed to belong to the controller when the input does not define it "
         "(Helm installs it; repositories rarely hold it) [default: pomerium].",
     ),
@@ -49,12 +79,13 @@ NoCacheOpt = Annotated[
         "or $POMGATE_CACHE_DIR; never a folder in the repository).",
     ),
 ]
-CacheDirOpt = Annotated[str | None, typer.Option("--cache-dir", help="Folder of the scan cache.")]
+CacheDirOpt = Annotated[str | None, typer.Option("--cache-dir", metavar="DIR", help="Folder of the scan cache.")]
 WorkersOpt = Annotated[
     int | None,
     typer.Option(
         "--workers",
         min=1,
+        metavar="N",
         help="Processes to use: 2 runs the API-server checks and half of the translation in a second "
         "process [default: $POMGATE_WORKERS, else 2 on a machine with 2 or more cores]. The output is the same.",
     ),
@@ -72,25 +103,34 @@ EnvironmentOpt = Annotated[
     typer.Option(
         "--environment",
         "-e",
+        metavar="NAME",
         help="Only this environment: a kustomize root or chart by its folder, an Argo CD or Flux application by "
         "its name, a group of the configuration's environments:, or 'plain' (the files no build reads).",
     ),
 ]
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: text, json, sarif, github, junit or markdown.")
-]
+FormatOpt = Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")]
 FailOnOpt = Annotated[
-    str | None,
+    FailOn | None,
     typer.Option(
         "--fail-on",
-        help="Exit 1 when a finding of this severity or worse exists: error, warning, info or never [default: error].",
+        help="Exit 1 when a finding of this severity or worse exists; never: exit 0 whatever is found "
+        "[default: the configuration's fail-on, else error].",
     ),
 ]
 ColorOpt = Annotated[
-    str, typer.Option("--color", help="Colour the text format: auto (on a terminal, unless NO_COLOR), always, never.")
+    ColorChoice,
+    typer.Option("--color", help="Colour the text format: auto (on a terminal, unless NO_COLOR), always or never."),
+]
+AllowEmptyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Accept an input in which no Kubernetes object is found. Without it, that is an input/empty error "
+        "(exit 1): an empty pipe or a folder without manifests usually means a broken build or a wrong path.",
+    ),
 ]
 CommentModeOpt = Annotated[
-    str,
+    CommentMode,
     typer.Option(
         "--comment-mode",
         help="How to refresh the sticky comment: update (edit in place), recreate (delete and post again) or "
@@ -98,7 +138,8 @@ CommentModeOpt = Annotated[
     ),
 ]
 CommentKeyOpt = Annotated[
-    str, typer.Option("--comment-key", help="Name of the sticky comment, to keep several per pull request.")
+    str,
+    typer.Option("--comment-key", metavar="KEY", help="Name of the sticky comment, to keep several per pull request."),
 ]
 SkipUnchangedOpt = Annotated[
     bool, typer.Option("--skip-unchanged", help="Post no new comment when no route, finding or risk changes.")
@@ -129,7 +170,7 @@ def check_choice(value: str | None, choices: tuple[str, ...], option: str) -> No
 
 def check_comment_mode(mode: str) -> None:
     """A usage error for an unknown ``--comment-mode``."""
-    check_choice(mode, ("update", "recreate", "hide-and-create"), "--comment-mode")
+    check_choice(mode, COMMENT_MODES, "--comment-mode")
 
 
 def error(message: str) -> None:

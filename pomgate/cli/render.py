@@ -9,16 +9,18 @@ import typer
 
 from pomgate.cli.analysis import AnalysisSettings, analyze, environment_analysis
 from pomgate.cli.options import (
+    AllowEmptyOpt,
     CacheDirOpt,
     ClassOpt,
     ConfigOpt,
     ControllerOpt,
     EnvironmentOpt,
+    ManifestPathsArg,
     NamespaceOpt,
     NoBuildOpt,
     NoCacheOpt,
-    PathsArg,
     PrefixOpt,
+    RenderFormat,
     WorkersOpt,
     check_choice,
     error,
@@ -28,8 +30,8 @@ from pomgate.cli.options import (
 
 
 def render(
-    paths: PathsArg,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: yaml or json.")] = "yaml",
+    paths: ManifestPathsArg = None,
+    output_format: Annotated[RenderFormat, typer.Option("--format", "-f", help="Output format.")] = "yaml",
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Print values read from Secrets instead of redacting them.")
     ] = False,
@@ -42,7 +44,8 @@ def render(
     cache_dir: CacheDirOpt = None,
     workers: WorkersOpt = None,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the routes to this file instead of stdout.")
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the routes to this file instead of stdout."),
     ] = None,
     check_output: Annotated[
         bool,
@@ -52,25 +55,36 @@ def render(
             "would write. For repositories that commit the rendered routes (the pomgate-render hook).",
         ),
     ] = False,
+    allow_empty: AllowEmptyOpt = False,
     environment: EnvironmentOpt = None,
     no_build: NoBuildOpt = False,
 ) -> None:
     """Print the Pomerium routes the controller would build, as config.yaml `routes:`.
 
     Routes come in Pomerium's own order. Values read from Secrets are redacted unless
-    --show-secrets is given. Ingresses that fail translation contribute no routes; their errors go
-    to stderr and the exit status is 1.
+    --show-secrets is given. Ingresses that fail translation contribute no routes. Errors and
+    warnings go to stderr; the routes are printed all the same.
 
     In a repository with kustomize roots, Helm charts or Argo CD/Flux applications, each environment
     gets its own routes: one YAML document each (after a `# environment:` comment), or
     {"environments": [{"name", "routes"}]} in JSON; --environment NAME prints one as config.yaml.
+
+    \b
+    Examples:
+      pomgate render                        # the current directory
+      kubectl kustomize overlays/prod | pomgate render -
+      pomgate render -o routes.yaml --check k8s/   # is the committed routes file current?
+
+    Exit status: 1 when an error is found (an Ingress that fails translation, two TCP routes on one
+    host, ...) or --check finds the file stale, 0 otherwise, 2 for usage errors. An input with no
+    Kubernetes object is an error unless --allow-empty.
     """
     check_choice(output_format, ("yaml", "json"), "--format")
     if check_output and not output:
         raise typer.BadParameter("--check needs --output FILE (the committed routes file)", param_hint="--check")
     set_workers(workers)
     settings = AnalysisSettings(
-        config_path, prefix, namespace, controller_name, ingress_class, no_cache, cache_dir, no_build
+        config_path, prefix, namespace, controller_name, ingress_class, no_cache, cache_dir, no_build, allow_empty
     )
     deployment, _config = analyze(paths, settings)
     if output is not None and environment is None and deployment.has_builds:

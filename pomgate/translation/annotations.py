@@ -142,7 +142,7 @@ class _Applier:
                     "annotation/allowed-groups",
                     name,
                     "parsing ingress: annotations: " + table.ALLOWED_GROUPS_MESSAGE.format(prefix=self.prefix),
-                    detail="the seed documentation still lists it; group membership now goes in a `policy` "
+                    detail="older Pomerium documentation still lists it; group membership now goes in a `policy` "
                     "annotation with the `groups` or `claim/groups` criterion",
                     hint='ingress.pomerium.io/policy: \'[{"allow":{"or":[{"claim/groups":"admins"}]}}]\'',
                 )
@@ -192,7 +192,10 @@ class _Applier:
             elif suggestion:
                 detail = f"did you mean {suggestion!r}?"
             if "unsupported conditional" in str(verdict) and "parsing policy: invalid rules" not in chain:
-                extra = "the public documentation shows the older wording `parsing policy: invalid rules in policy`"
+                extra = (
+                    "Pomerium's documentation quotes this error as older controller versions worded it: "
+                    "`parsing policy: invalid rules in policy: ...`"
+                )
                 detail = f"{detail}; {extra}" if detail else extra
             token = next((part for part in reversed(verdict.path) if isinstance(part, str)), None)
             self.fail(

@@ -76,7 +76,7 @@ def test_render_json_contract_and_show_secrets() -> None:
     result = pomgate("render", "--format", "json", str(EXAMPLES / "apps" / "billing-api"))
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert list(document) == ["routes"]
+    assert list(document) == ["version", "routes"]
     api = next(r for r in document["routes"] if r.get("prefix") == "/api")
     assert api["to"] == ["http://billing-api.billing.svc.cluster.local:8080"]
     assert api["set_request_headers"]["X-Team"] == "billing"
@@ -98,7 +98,7 @@ def test_check_json_contract_points_at_file_and_line() -> None:
     result = pomgate("check", "--format", "json", str(EXAMPLES))
     assert result.returncode == 1
     document = json.loads(result.stdout)
-    assert set(document) == {"findings", "summary"}
+    assert set(document) == {"version", "findings", "summary"}
     errors = [f for f in document["findings"] if f["severity"] == "error"]
     # The raw-file example's mistake, and the GitOps example's prod-only one.
     assert {f["rule"] for f in errors} == {"policy/invalid", "annotation/allowed-groups"}
@@ -117,7 +117,13 @@ def test_check_clean_input_exits_zero(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["check", "--format", "xml", "examples"], ["render", "does-not-exist"], ["check"], ["frobnicate"]]
+    "args",
+    [
+        ["check", "--format", "xml", "examples"],
+        ["render", "does-not-exist"],
+        ["check", "--color", "sometimes", "examples"],
+        ["frobnicate"],
+    ],
 )
 def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:
     result = pomgate(*args)
