@@ -1,4 +1,4 @@
-"""`python -m benchmarks hook|diff|check|peers|builds|controller`: pomgate side by side with its baselines.
+"""`python -m benchmarks hook|diff|check|peers|builds|render|controller`: pomgate side by side with its baselines.
 
 `hook`: the pre-commit hook on one changed file vs a full check.
 
@@ -240,6 +240,7 @@ def main() -> None:
     builds.add_argument("--bases", type=int, default=50, help="base folders (default 50)")
     builds.add_argument("--overlays", type=int, default=200, help="overlays over them, each a root (default 200)")
     builds.add_argument("--repetitions", type=int, default=3)
+    corpus_options(sub.add_parser("render", help="render as YAML next to render as JSON"), 2000, 5)
     controller = sub.add_parser("controller", help="controller: Ingress change -> written config, initial sync")
     controller.add_argument("--ingresses", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
     controller.add_argument("--changes", type=int, default=40, help="Ingress changes timed per size (default 40)")
@@ -253,6 +254,10 @@ def main() -> None:
         bench_check(args)
     elif args.bench == "peers":
         bench_peers(args)
+    elif args.bench == "render":
+        from benchmarks.render import bench_render
+
+        bench_render(args)
     elif args.bench == "builds":
         from benchmarks.overlays import bench_builds
 

@@ -91,7 +91,7 @@ class Finding:
             out["hint"] = self.hint
         if self.environments:
             out["environments"] = list(self.environments)
-        out["docs"] = docs_anchor(self.rule)
+        out["docs"] = f"pomgate rules {self.rule}"
         return out
 
     @property

@@ -541,6 +541,7 @@ def summary_counts(result: DiffResult) -> dict[str, int]:
 def diff_json(result: DiffResult) -> dict[str, Any]:
     """The JSON contract of `pomgate diff --format json`."""
     return {
+        "version": 1,
         "summary": summary_counts(result),
         "added": [route_json(r, result.label(r)) for r in result.added],
         "removed": [route_json(r, result.label(r)) for r in result.removed],
@@ -558,11 +559,17 @@ def diff_json(result: DiffResult) -> dict[str, Any]:
 
 
 def _risk_json(risk: Risk, environment: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "kind": risk.kind,
-        "route": risk.route.key.route_id() if risk.route else "",
-        "detail": risk.detail,
-    }
+    """A risk in the diff contract: its ``route`` is the route's identity as an object (null: about no one route)."""
+    route: dict[str, Any] | None = None
+    if risk.route is not None:
+        key = risk.route.key
+        route = {
+            "from": risk.route.from_url,
+            "ingress": {"namespace": key.namespace, "name": key.ingress},
+            "host": key.host,
+            "path": key.path,
+        }
+    out: dict[str, Any] = {"kind": risk.kind, "route": route, "detail": risk.detail}
     if risk.classes:
         out["classes"] = risk.classes
     if risk.informational:

@@ -145,9 +145,20 @@ class RouteChangeDocument(_Schema):
     fields: list[str]
 
 
+class RiskRoute(_Schema):
+    """The route a risk is about: its `from` URL, its Ingress, and the rule's host and path as written."""
+
+    from_: str = Field(alias="from")
+    ingress: IngressName
+    host: str
+    path: str
+
+
 class RiskDocument(_Schema):
+    """A risk; ``route`` is null when it is about no one route (the configuration, an annotation)."""
+
     kind: str
-    route: str
+    route: RiskRoute | None
     detail: str
     environment: str = ""
     classes: list[dict[str, Any]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as _escape
 from xml.sax.saxutils import quoteattr as _quoteattr
 
@@ -13,6 +13,9 @@ from pomgate import __version__, escaping
 from pomgate.escaping import workflow_command_data, workflow_command_property
 from pomgate.findings import Finding, Severity
 from pomgate.github.markdown import table
+
+if TYPE_CHECKING:
+    from pomgate.rules.base import Rule
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -40,6 +43,16 @@ def docs_anchor(rule_id: str) -> str:
     return f"pomgate rules {rule_id}"
 
 
+def user_message(finding: Finding) -> str:
+    """What is wrong in the user's terms (and the environments), then the controller's own wording."""
+    from pomgate.reports.text_output import lead_and_chain
+
+    lead, chain = lead_and_chain(finding)
+    if finding.environments:
+        lead += f" [environments: {', '.join(finding.environments)}]"
+    return lead + (f"\nController: {chain}" if chain else "")
+
+
 def _most_severe_first(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, f.path or "", f.line or 0, f.rule))
 
@@ -60,6 +73,7 @@ def sarif_document(findings: list[Finding]) -> dict[str, Any]:
         if rule is not None:
             entry["shortDescription"] = {"text": rule.summary}
             entry["fullDescription"] = {"text": rule.explanation}
+            entry["help"] = rule_help(rule)
             entry["defaultConfiguration"] = {"level": _SARIF_LEVEL[rule.severity]}
         rules.append(entry)
     index = {rule_id: i for i, rule_id in enumerate(used)}
@@ -69,7 +83,7 @@ def sarif_document(findings: list[Finding]) -> dict[str, Any]:
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
             "level": _SARIF_LEVEL[finding.severity],
-            "message": {"text": finding.text + (f" Fix: {finding.hint}" if finding.hint else "")},
+            "message": {"text": user_message(finding) + (f"\nFix: {finding.hint}" if finding.hint else "")},
         }
         if finding.path:
             location: dict[str, Any] = {"artifactLocation": {"uri": finding.path.replace("\\", "/")}}
@@ -105,6 +119,30 @@ def sarif_document(findings: list[Finding]) -> dict[str, Any]:
     }
 
 
+def rule_help(rule: Rule) -> dict[str, str]:
+    """A rule's whole help, as SARIF's ``help`` (plain text and Markdown): why, and a bad and a good example."""
+    text = (
+        f"{rule.summary}.\n\n{rule.explanation}\n\nBad:\n{_indented(rule.bad)}\n\nGood:\n{_indented(rule.good)}\n\n"
+        f"More: {docs_anchor(rule.id)}"
+    )
+    markdown = (
+        f"**{rule.summary}.**\n\n{rule.explanation}\n\nBad:\n\n{_fenced(rule.bad)}\n\nGood:\n\n{_fenced(rule.good)}"
+        f"\n\nMore: `{docs_anchor(rule.id)}`"
+    )
+    return {"text": text, "markdown": markdown}
+
+
+def _indented(example: str) -> str:
+    return "\n".join("    " + line if line else "" for line in example.rstrip("\n").split("\n"))
+
+
+def _fenced(example: str) -> str:
+    fence = "```"
+    while fence in example:
+        fence += "`"
+    return f"{fence}yaml\n{example.rstrip()}\n{fence}"
+
+
 def sarif_text(findings: list[Finding]) -> str:
     return json.dumps(sarif_document(findings), indent=2, ensure_ascii=False) + "\n"
 
@@ -133,7 +171,7 @@ def github_lines(findings: list[Finding]) -> list[str]:
             if finding.line:
                 props.append(f"line={finding.line}")
         props.append(f"title={workflow_command_property('pomgate ' + finding.rule)}")
-        message = finding.text + (f"\nFix: {finding.hint}" if finding.hint else "")
+        message = user_message(finding) + (f"\nFix: {finding.hint}" if finding.hint else "")
         lines.append(f"::{command} {','.join(props)}::{workflow_command_data(message)}")
     if hidden:
         parts = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(hidden.items()))

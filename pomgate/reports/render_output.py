@@ -12,7 +12,13 @@ from pomgate.reports.routes import routes_config
 
 
 def dump_yaml(document: dict[str, Any], out: TextIO) -> None:
-    """Write YAML that Pomerium's config.yaml accepts, keys in the given order."""
+    """Write YAML that Pomerium's config.yaml accepts, keys in the given order (as ruamel.yaml lays it out)."""
+    from pomgate.reports.yaml_writer import to_yaml
+
+    fast = to_yaml(document)
+    if fast is not None:
+        out.write(fast)
+        return
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -32,10 +38,10 @@ def finding_line(finding: Finding) -> str:
 
 
 def write_render(analysis: Analysis, output_format: str, show_secrets: bool, out: TextIO, err: TextIO) -> bool:
-    """Print the routes; report failures and warnings on ``err``. True when an Ingress failed."""
+    """Print the routes; report findings on ``err``. True when an Ingress failed or an error was found."""
     document = routes_config(analysis.translation.routes, show_secrets=show_secrets)
     if output_format == "json":
-        json.dump(document, out, indent=2, ensure_ascii=False)
+        json.dump({"version": 1, **document}, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
         dump_yaml(document, out)
@@ -53,14 +59,14 @@ def write_environments(
     """Print each environment's routes: JSON ``{"environments": [{name, routes}]}``, or one YAML document each.
 
     Each YAML document is the config.yaml of one environment, after a ``# environment:`` comment.
-    Failures and warnings of all of them go to ``err`` once. True when an Ingress failed.
+    Failures and warnings of all of them go to ``err`` once. True when an Ingress failed or an error was found.
     """
     if output_format == "json":
         listed = [
             {"name": name, **routes_config(analysis.translation.routes, show_secrets=show_secrets)}
             for name, analysis in environments
         ]
-        json.dump({"environments": listed}, out, indent=2, ensure_ascii=False)
+        json.dump({"version": 1, "environments": listed}, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
         for index, (name, analysis) in enumerate(environments):
@@ -72,7 +78,10 @@ def write_environments(
 
 
 def report_failures(analysis: Analysis, err: TextIO) -> bool:
-    """Warnings and errors on ``err``, then the Ingresses that failed; True when one did."""
+    """Warnings and errors on ``err``, then the Ingresses that failed.
+
+    True when there is an error finding (a failed Ingress is one), so that `render` fails like `check`.
+    """
     failed = analysis.translation.failed
     for finding in analysis.findings:
         if finding.severity is not Severity.INFO:
@@ -83,4 +92,4 @@ def report_failures(analysis: Analysis, err: TextIO) -> bool:
             terminal_line(f"pomgate: {len(failed)} Ingress(es) failed translation and contribute no routes: {names}")
             + "\n"
         )
-    return bool(failed)
+    return bool(failed) or any(finding.severity is Severity.ERROR for finding in analysis.findings)

@@ -43,7 +43,7 @@ from pomgate.private import NO_ACCESS_FOR_OTHERS, private_folder, user_cache_roo
 from pomgate.scanning.manifest import ManifestObject
 
 #: Bump when the pickled shape of ManifestObject/Finding or the loader's reading changes.
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 PACK_NAME = "scan.pack"
 KEY_NAME = "key"
 ENV_CACHE_DIR = "POMGATE_CACHE_DIR"

@@ -90,7 +90,13 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 DOCUMENT_SEPARATOR = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
 #: Characters YAML 1.1 (libyaml, go-yaml) refuses anywhere in a stream.
 NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: Byte-order marks of the wide encodings, UTF-32 first: a UTF-32 LE mark begins with the UTF-16 LE one.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,7 +530,7 @@ _register()
 
 
 def decode_text(data: str | bytes, display_path: str) -> tuple[str | None, Finding | None]:
-    """Decode file content to text: UTF-8 (BOM stripped) or UTF-16 with a BOM; else a ``not-text`` finding."""
+    """Decode file content: UTF-8 (BOM stripped), or UTF-16 or UTF-32 with a BOM; else a ``not-text`` finding."""
     if isinstance(data, str):
         text = data[1:] if data.startswith("\ufeff") else data
         nul = text.find("\x00")
@@ -533,14 +539,20 @@ def decode_text(data: str | bytes, display_path: str) -> tuple[str | None, Findi
         return text, None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    elif data.startswith(_UTF16_BOMS):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None, _not_text(display_path, "it is not valid UTF-16", None)
-        return decode_text(text, display_path)
+    else:
+        for mark, encoding in _WIDE_BOMS:
+            if data.startswith(mark):
+                try:
+                    text = data.decode(encoding)
+                except UnicodeDecodeError:
+                    return None, _not_text(display_path, f"it is not valid {encoding.upper()}", None)
+                return decode_text(text, display_path)
     nul_byte = data.find(b"\x00")
     if nul_byte >= 0:
+        wide = _wide_without_mark(data)
+        if wide:
+            why = f"it looks like {wide} without a byte-order mark; save it as UTF-8 (or {wide} with a BOM)"
+            return None, _not_text(display_path, why, None)
         line = data.count(b"\n", 0, nul_byte) + 1
         return None, _not_text(display_path, "it contains NUL bytes (binary file?)", line)
     try:
@@ -549,6 +561,20 @@ def decode_text(data: str | bytes, display_path: str) -> tuple[str | None, Findi
         line = data.count(b"\n", 0, error.start) + 1
         # Neither the byte nor its offset: both would tell part of a Secret value written in Latin-1.
         return None, _not_text(display_path, "it is not valid UTF-8 (Latin-1 or another encoding?)", line)
+
+
+def _wide_without_mark(data: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` when ``data`` reads as mostly-ASCII text in it without a BOM; else None."""
+    sample = data[:4096]
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        if len(sample) < width or len(data) % width:
+            continue
+        units = [sample[index : index + width] for index in range(0, len(sample) - width + 1, width)]
+        for order in ("little", "big"):
+            codes = [int.from_bytes(unit, order) for unit in units]
+            if codes and sum(1 for code in codes if 9 <= code < 0x7F) >= 0.9 * len(codes):
+                return name
+    return None
 
 
 def _not_text(display_path: str, why: str, line: int | None) -> Finding:

@@ -46,6 +46,10 @@ class SourceLines:
             return None
         return _as_text(content)
 
+    def file_path(self, path: str | None) -> str | None:
+        """The file on disk ``path`` was read from, or None (standard input, a build's output)."""
+        return self._files.get(path) if path is not None else None
+
     def line(self, path: str | None, number: int | None) -> str | None:
         """Line ``number`` (1-based) of ``path`` without its line break, or None when unknown."""
         if path is None or not number or number < 1:

@@ -41,7 +41,18 @@ def valid_document() -> dict[str, Any]:
         "changed": [
             {"route": wiki, "before": {"allowed_users": ["a@x.test"]}, "after": {}, "fields": ["allowed_users"]}
         ],
-        "risks": [{"kind": "became_public", "route": "r1", "detail": "new route admits requests without sign-in"}],
+        "risks": [
+            {
+                "kind": "became_public",
+                "route": {
+                    "from": "https://wiki.example.com",
+                    "ingress": wiki["ingress"],
+                    "host": "wiki.example.com",
+                    "path": "/",
+                },
+                "detail": "new route admits requests without sign-in",
+            }
+        ],
         "findings": {
             "introduced": [
                 {

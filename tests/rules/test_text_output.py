@@ -45,8 +45,9 @@ def test_findings_are_grouped_under_their_file_with_the_source_line_and_a_caret(
     assert quoted.endswith(f'│     {P}/alow_websockets: "true"')
     caret = lines[lines.index(head) + 2]
     assert caret.index("^") == quoted.index(P)
-    assert any(line.strip() == f"fix: {P}/allow_websockets" for line in lines)
-    assert any("docs/rules.md#annotation-unknown" in line for line in lines)
+    assert any(line.strip() == f'fix: {P}/allow_websockets: "true"' for line in lines)
+    assert any(line.strip() == "see: pomgate rules annotation/unknown" for line in lines)
+    assert "docs/rules.md" not in report  # a file the user's repository does not have
     assert "b.yaml" not in report
     assert report.rstrip().splitlines()[-1].startswith("1 error(s)")
     assert "\x1b[" not in report
