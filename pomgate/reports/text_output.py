@@ -94,7 +94,7 @@ def _top_level_parts(chain: str) -> list[str]:
                 index += 1
             elif char == quote:
                 quote = ""
-        elif char in "\"'":
+        elif char in "\"'`":
             quote = char
         elif char in "{[(":
             depth += 1
@@ -109,6 +109,10 @@ def _top_level_parts(chain: str) -> list[str]:
     return [part for part in parts if part]
 
 
+#: A controller error chain quoted inside pomgate's own words (`services: rule host=...: not found`).
+_QUOTED_CHAIN = re.compile(r"`[^`]*: [^`]*`")
+
+
 def lead_and_chain(finding: Finding) -> tuple[str, str | None]:
     """What is wrong, in the user's terms, and the controller's own wording when it has one.
 
@@ -120,6 +124,8 @@ def lead_and_chain(finding: Finding) -> tuple[str, str | None]:
     if isinstance(summary, str) and summary:
         return summary, chain if isinstance(chain, str) and chain else None
     if not isinstance(chain, str) or not chain:
+        return finding.message, None
+    if _QUOTED_CHAIN.search(chain):  # pomgate's own sentence quoting the controller's error: already in user terms
         return finding.message, None
     parts = _top_level_parts(chain)
     cause = parts[-1] if parts else chain

@@ -200,3 +200,14 @@ def test_sarif_and_github_messages_lead_with_the_cause() -> None:
     assert first == "could not find port http on service default/svc (the Service has ports: web)"
     assert second.startswith("Controller: pathToRoute:")
     assert "could not find port" in github_lines([finding])[0].split("::", 2)[2].split("%0A")[0]
+
+
+def test_a_finding_in_pomgate_s_own_words_is_not_cut_at_the_quoted_controller_chain() -> None:
+    analysis = analyze_files({"app.yaml": ingress()})  # its Service is not in the input
+    out = io.StringIO()
+    write_check(analysis, "text", out, color=False)
+    report = out.getvalue()
+    lead = next(line for line in report.splitlines() if "warning Service" in line)
+    assert "warning Service default/svc (used by backend) is not in the input" in lead
+    assert "`services: rule host=app.example.com" in lead  # the controller's words stay quoted in the sentence
+    assert "controller:" not in report
