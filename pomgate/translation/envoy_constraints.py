@@ -129,6 +129,33 @@ def _removable_header(value: Any, _limit: Any) -> str | None:
     return None
 
 
+def _integer(value: Any) -> int | None:
+    """An int64 as protojson gives it: a number or a decimal string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _status_range(value: Any, limit: Any) -> str | None:
+    """An HTTP status range of a health check (Envoy's HttpHealthCheckerImpl checks them when it builds it)."""
+    if not isinstance(value, Mapping):
+        return None
+    start, end = _integer(value.get("start", 0)), _integer(value.get("end", 0))
+    if start is None or end is None:
+        return None
+    if start >= end:
+        return f"Invalid http {limit} range: expecting start < end, but found start={start} and end={end}"
+    if start < 100:
+        return f"Invalid http {limit} range: expecting start >= 100, but found start={start}"
+    if end > 600:
+        return f"Invalid http {limit} range: expecting end <= 600, but found end={end}"
+    return None
+
+
 def _header_format(value: Any, _limit: Any) -> str | None:
     return header_format_problem(value) if isinstance(value, str) else None
 
@@ -148,6 +175,7 @@ KINDS: dict[str, tuple[Check, Callable[[Any], str]]] = {
     "defined_enum": (_defined_enum, lambda limit: f"one of {', '.join(map(str, limit))}"),
     "modifiable_header": (_modifiable_header, lambda _limit: "not a :-prefixed header nor host"),
     "removable_header": (_removable_header, lambda _limit: "not a :-prefixed header nor host"),
+    "status_range": (_status_range, lambda _limit: "a range with 100 <= start < end <= 600"),
     "header_format": (
         _header_format,
         lambda _limit: "Envoy's header format: a literal % written %%, and %COMMAND% variables",
@@ -247,6 +275,10 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         Constraint(f"health_checks[].{checker}.{payload}.text", "set_min_length", 1, f"{_PAYLOAD}.Text")
         for checker in ("http_health_check", "tcp_health_check")
         for payload in ("send", "receive[]")
+    ),
+    *(
+        Constraint(f"health_checks[].http_health_check.{name}[]", "status_range", words)
+        for name, words in (("expected_statuses", "expected status"), ("retriable_statuses", "retriable status"))
     ),
     Constraint(
         "health_checks[].grpc_health_check.authority",
