@@ -383,22 +383,34 @@ def _steps(path: str) -> list[tuple[str, str]]:
 _PARSED_PATHS: dict[str, list[tuple[str, str]]] = {row.path: _steps(row.path) for row in CONSTRAINTS}
 
 
+def _annotation_of(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0].split("{", 1)[0]
+
+
+#: The rows of `CONSTRAINTS` by the route field (annotation) they are about, in table order.
+_ROWS_BY_ANNOTATION: dict[str, list[Constraint]] = {}
+for _row in CONSTRAINTS:
+    _ROWS_BY_ANNOTATION.setdefault(_annotation_of(_row.path), []).append(_row)
+
+
 def _table_violations(fields: Mapping[str, Any]) -> Iterator[EnvoyViolation]:
     response_headers = fields.get("set_response_headers")
     headers_disabled = isinstance(response_headers, Mapping) and DISABLE_HEADERS_KEY in response_headers
-    for row in CONSTRAINTS:
-        annotation = row.path.split(".", 1)[0].split("[", 1)[0].split("{", 1)[0]
-        if annotation not in fields or (row.when is not None and not row.when(fields)):
-            continue
+    present = [name for name in _ROWS_BY_ANNOTATION if name in fields]  # most routes set none of them
+    for annotation in present:
         if headers_disabled and annotation == "set_response_headers":
             continue
-        check, limit_text = KINDS[row.kind]
-        for where, value in _walk(fields, _PARSED_PATHS[row.path], ""):
-            reason = check(value, row.limit)
-            if reason is None:
+        for row in _ROWS_BY_ANNOTATION[annotation]:
+            if row.when is not None and not row.when(fields):
                 continue
-            message = f"Proto constraint validation failed ({row.envoy_field}: {reason})" if row.envoy_field else reason
-            yield EnvoyViolation(annotation, where, message, limit_text(row.limit))
+            check, limit_text = KINDS[row.kind]
+            for where, value in _walk(fields, _PARSED_PATHS[row.path], ""):
+                reason = check(value, row.limit)
+                if reason is None:
+                    continue
+                envoy_field = row.envoy_field
+                message = f"Proto constraint validation failed ({envoy_field}: {reason})" if envoy_field else reason
+                yield EnvoyViolation(annotation, where, message, limit_text(row.limit))
 
 
 def _upgrade_violations(fields: Mapping[str, Any]) -> Iterator[EnvoyViolation]:

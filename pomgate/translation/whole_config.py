@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,6 +71,7 @@ def certificate_sources(
     return sources
 
 
+@lru_cache(maxsize=65536)  # the routes of one input share few `from` URLs; each rule asks for them
 def route_host(from_url: str) -> str:
     """The host name of a route's ``from`` URL as Go's ``url.Hostname`` gives it."""
     try:
@@ -84,7 +86,7 @@ def prune_problems(
     """Certificates that do not parse (the update fails at pruning), and those that do.
 
     Offline, a ``CERTIFICATE`` block that is not even DER is taken for a stand-in for the real
-    certificate (a sealed secret, a placeholder) and reported as a warning, and not at all for the
+    certificate (a sealed secret, a placeholder) and reported as an info, and not at all for the
     Secrets in ``issued`` (cert-manager writes them in the cluster); live it fails like upstream.
     """
     problems: list[Problem] = []
@@ -103,7 +105,7 @@ def prune_problems(
                         f"unless the cluster's Secret holds a real one, the controller fails this Ingress with "
                         f"`{PRUNE_PREFIX}{err}`",
                         field=source.field,
-                        severity=Severity.WARNING,
+                        severity=Severity.INFO,
                     )
                 )
                 continue

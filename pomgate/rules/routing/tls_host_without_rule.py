@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pomgate.findings import Finding, Severity
 from pomgate.rules.base import Rule, RuleContext
@@ -59,9 +59,26 @@ def covers(pattern: str, host: str) -> bool:
     return False
 
 
+class _Hosts:
+    """Host names and the parents they give a ``*.`` wildcard, for lookups instead of pairwise `covers`."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = {name.lower() for name in names}
+        self.parents = {name.split(".", 1)[1] for name in self.names if "." in name}
+
+    def cover(self, host: str) -> bool:
+        """Whether some name meets ``host`` as `covers` says."""
+        host = host.lower()
+        if host in self.names:
+            return True
+        if host.startswith("*.") and host[2:] in self.parents:
+            return True
+        return "." in host and "*." + host.split(".", 1)[1] in self.names
+
+
 def check(context: RuleContext) -> Iterator[Finding]:
     """One warning per spec.tls host of a managed Ingress that matches no rule host nor any route's host."""
-    route_hosts = {route_host(route.from_url) for route in context.translation.routes}
+    route_hosts = _Hosts(route_host(route.from_url) for route in context.translation.routes)
     for outcome in context.translation.outcomes:
         typed = context.ingresses_by_ref.get(outcome.ingress)
         if not outcome.managed or typed is None or typed.rejected or is_http01_solver(typed.model):
@@ -74,9 +91,10 @@ def check(context: RuleContext) -> Iterator[Finding]:
         served = [rule.host for rule in spec.rules]
         if spec.defaultBackend is not None and len(spec.tls) == 1 and len(spec.tls[0].hosts) == 1:
             served.append(spec.tls[0].hosts[0])  # the default backend's route takes this host
+        own = _Hosts(served)
         for tls_index, tls in enumerate(spec.tls):
             for host_index, host in enumerate(tls.hosts):
-                if any(covers(host, other) for other in (*served, *route_hosts)):
+                if own.cover(host) or route_hosts.cover(host):
                     continue
                 rule_hosts = ", ".join(dict.fromkeys(rule.host for rule in spec.rules)) or "none"
                 yield Finding(

@@ -56,14 +56,14 @@ GOOD = MANIFESTS % (_indented(CERTIFICATE), _indented(ITS_KEY))
 
 RULE = Rule(
     id="secret/certificate-unparsed",
-    severity=Severity.WARNING,
+    severity=Severity.INFO,
     summary="A TLS Secret's tls.crt holds a CERTIFICATE block that is not an X.509 certificate",
     explanation=(
         "Before it saves a configuration the controller parses every certificate it was given as X.509; "
         "one that does not parse fails the whole update (`removing unused certs: x509: malformed "
         "certificate`). Repositories often hold stand-ins instead of real certificates (the cluster's "
-        "Secret is written by cert-manager or decrypted from a sealed secret), so offline pomgate warns "
-        "when the block's content is not even DER: fine if the cluster's Secret holds a real certificate, "
+        "Secret is written by cert-manager or decrypted from a sealed secret), so offline pomgate only "
+        "notes (info) when the block's content is not even DER: fine if the cluster's Secret holds a real certificate, "
         "otherwise the Ingress fails. In the controller, where the Secret is the cluster's, it is an error "
         "(`secret/bad-certificate`)."
     ),
