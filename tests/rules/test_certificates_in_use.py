@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pomgate.rules.secret.key_pair_mismatch import CERTIFICATE, ITS_KEY, OTHER_KEY
+from pomgate.rules.secret._examples import CERTIFICATE, ITS_KEY, OTHER_KEY
 from tests.helpers import analyze, docs, ingress, service, simple_rule
 
 

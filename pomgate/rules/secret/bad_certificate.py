@@ -4,49 +4,13 @@ from __future__ import annotations
 
 from pomgate.findings import Severity
 from pomgate.rules.base import Rule
-from pomgate.rules.secret.key_pair_mismatch import GOOD as VALID_PAIR
+from pomgate.rules.secret._examples import CERTIFICATE, ITS_KEY, tls_manifests
 
-BAD = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-spec:
-  ingressClassName: pomerium
-  tls:
-    - hosts:
-        - app.example.com
-      secretName: app-tls
-  rules:
-    - host: app.example.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: web
-                port:
-                  number: 80
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: app-tls
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-    -----BEGIN PRIVATE KEY-----
-    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49
-    -----END PRIVATE KEY-----
-  tls.key: |
-    -----BEGIN CERTIFICATE-----
-    MIIBszCCAVmgAwIBAgIUQk9P
-    -----END CERTIFICATE-----
-"""
+#: tls.crt and tls.key swapped: the certificate's block is a private key.
+BAD = tls_manifests(ITS_KEY, CERTIFICATE)
 
 #: The same Ingress with a real certificate and its key.
-GOOD = VALID_PAIR
+GOOD = tls_manifests(CERTIFICATE, ITS_KEY)
 
 RULE = Rule(
     id="secret/bad-certificate",

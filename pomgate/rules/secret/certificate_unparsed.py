@@ -4,41 +4,7 @@ from __future__ import annotations
 
 from pomgate.findings import Severity
 from pomgate.rules.base import Rule
-from pomgate.rules.secret.key_pair_mismatch import CERTIFICATE, ITS_KEY
-
-MANIFESTS = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-spec:
-  ingressClassName: pomerium
-  tls:
-    - hosts:
-        - app.example.com
-      secretName: app-tls
-  rules:
-    - host: app.example.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: web
-                port:
-                  number: 80
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: app-tls
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-%s
-  tls.key: |
-%s"""
+from pomgate.rules.secret._examples import CERTIFICATE, ITS_KEY, tls_manifests
 
 PLACEHOLDER = """\
 -----BEGIN CERTIFICATE-----
@@ -47,12 +13,8 @@ cmVwbGFjZWQgYnkgY2VydC1tYW5hZ2VyIGluIHRoZSBjbHVzdGVy
 """
 
 
-def _indented(text: str) -> str:
-    return "".join(f"    {line}\n" for line in text.splitlines()).rstrip("\n")
-
-
-BAD = MANIFESTS % (_indented(PLACEHOLDER), _indented(ITS_KEY))
-GOOD = MANIFESTS % (_indented(CERTIFICATE), _indented(ITS_KEY))
+BAD = tls_manifests(PLACEHOLDER, ITS_KEY)
+GOOD = tls_manifests(CERTIFICATE, ITS_KEY)
 
 RULE = Rule(
     id="secret/certificate-unparsed",

@@ -9,6 +9,7 @@ from pomgate.kube.inventory import Typed
 from pomgate.kube.models import Ingress
 from pomgate.rules.base import Rule, RuleContext
 from pomgate.rules.review_helpers import ingress_routes
+from pomgate.rules.secret._examples import CERTIFICATE, ITS_KEY, OTHER_KEY, tls_manifests
 from pomgate.translation.certificates import (
     BAD_PAIR_PREFIX,
     CertificateError,
@@ -19,75 +20,8 @@ from pomgate.translation.certificates import (
 )
 from pomgate.translation.whole_config import CHAIN, TLS_SECRET_TYPE, route_host
 
-#: A self-signed certificate for app.example.com (EC P-256, valid until 2124) and keys for the examples.
-CERTIFICATE = """\
------BEGIN CERTIFICATE-----
-MIIBQzCB6qADAgECAgID6DAKBggqhkjOPQQDAjAaMRgwFgYDVQQDDA9hcHAuZXhh
-bXBsZS5jb20wIBcNMjUwMTAxMDAwMDAwWhgPMjEyNDEyMDgwMDAwMDBaMBoxGDAW
-BgNVBAMMD2FwcC5leGFtcGxlLmNvbTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IA
-BO32KQh9jWtc9g+CgOsLDNC3gHsldAgAq6WU+7zREvEOZnqUXmcXKb/0C5cF2R8P
-gE+ZsjpEVu82ZOF256K58LCjHjAcMBoGA1UdEQQTMBGCD2FwcC5leGFtcGxlLmNv
-bTAKBggqhkjOPQQDAgNIADBFAiEAk24pLxO7ZOhK8CkFoJhvl4hpLHplogJZ28ji
-ZCl4WUYCIGjMuqw7zqFf0tLfoNwbQXRMG2IGa+Ic3XmFeL1vdnXb
------END CERTIFICATE-----
-"""
-ITS_KEY = """\
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg1lxf/bZMSffOh4dk
-rNg5EcaAjoIoyJdzi5oocZviUKehRANCAATt9ikIfY1rXPYPgoDrCwzQt4B7JXQI
-AKullPu80RLxDmZ6lF5nFym/9AuXBdkfD4BPmbI6RFbvNmThdueiufCw
------END PRIVATE KEY-----
-"""
-OTHER_KEY = """\
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgM8ZH+0SNfvQmWqgw
-jRr5AcgRPRBrK+qv0rHV9uoIQwChRANCAAQDLgits3g8wp2WEbneeElqXOY0lsK/
-jbOTmLM3P1C8T7io8PrkQEqAbzpKg5PoR3l5tg1mNEP5fGDECXD89ff1
------END PRIVATE KEY-----
-"""
-
-
-def _indented(text: str) -> str:
-    return "".join(f"    {line}\n" for line in text.splitlines())
-
-
-MANIFESTS = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-spec:
-  ingressClassName: pomerium
-  tls:
-    - hosts:
-        - app.example.com
-      secretName: app-tls
-  rules:
-    - host: app.example.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: web
-                port:
-                  number: 80
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: app-tls
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-%s
-  tls.key: |
-%s
-"""
-
-BAD = MANIFESTS % (_indented(CERTIFICATE).rstrip("\n"), _indented(OTHER_KEY).rstrip("\n"))
-GOOD = MANIFESTS % (_indented(CERTIFICATE).rstrip("\n"), _indented(ITS_KEY).rstrip("\n"))
+BAD = tls_manifests(CERTIFICATE, OTHER_KEY)
+GOOD = tls_manifests(CERTIFICATE, ITS_KEY)
 
 
 def _tls_pairs(context: RuleContext, typed: Typed[Ingress]) -> list[tuple[int, KeyPair]]:
