@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -64,8 +65,29 @@ def comparable_route(fields: Mapping[str, Any]) -> dict[str, Any]:
     return decoded
 
 
-def _shown(value: Any) -> str:
+#: Route fields whose values never come from a Secret: shown as they are in a difference. Any other
+#: field (headers, which may be read from a Secret, TLS material, tokens) is shown as a digest.
+PLAIN_FIELDS = frozenset(
+    {
+        "from", "to", "path", "prefix", "regex", "name", "id", "policy", "allowed_users", "allowed_domains",
+        "allowed_idp_claims", "allow_public_unauthenticated_access", "allow_any_authenticated_user",
+        "cors_allow_preflight", "timeout", "idle_timeout", "allow_websockets", "allow_spdy", "preserve_host_header",
+        "pass_identity_headers", "tls_skip_verify", "tls_server_name", "tls_upstream_server_name", "host_rewrite",
+        "host_rewrite_header", "host_path_regex_rewrite_pattern", "host_path_regex_rewrite_substitution",
+        "prefix_rewrite", "regex_rewrite_pattern", "regex_rewrite_substitution", "remove_request_headers",
+        "health_checks", "outlier_detection", "lb_policy", "load_balancing_weights", "depends_on",
+        "bearer_token_format", "idp_access_token_allowed_audiences", "show_error_details", "healthy_panic_threshold",
+    }
+)  # fmt: skip
+
+
+def _shown(key: str, value: Any) -> str:
+    """A field's value for a log line: as it is for `PLAIN_FIELDS`, else a digest (a Secret's value never shows)."""
     text = json.dumps(value, sort_keys=True, default=str)
+    if key not in PLAIN_FIELDS:
+        if value is None:
+            return "(unset)"
+        return f"<sha256:{hashlib.sha256(text.encode()).hexdigest()[:12]}>"
     return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
 
 
@@ -91,7 +113,9 @@ def differences(
             found.append(Difference(subject, "the record has it; pomgate would not write it", owner))
         elif a != b:
             keys = sorted(key for key in a.keys() | b.keys() if a.get(key) != b.get(key))
-            text = "; ".join(f"{key}: pomgate {_shown(a.get(key))}, record {_shown(b.get(key))}" for key in keys)
+            text = "; ".join(
+                f"{key}: pomgate {_shown(key, a.get(key))}, record {_shown(key, b.get(key))}" for key in keys
+            )
             found.append(Difference(subject, text, owner))
     shared = [route_id for route_id in (str(r.get("id")) for r in ours) if route_id in recorded]
     recorded_order = [route_id for route_id in (str(r.get("id")) for r in theirs) if route_id in mine]
