@@ -205,7 +205,7 @@ def run_fix(
     plans = plan_fixes(analysis.findings, analysis.sources, root)
     if not write:
         notes = [terminal_line(f"pomgate: not fixed: {plan.path}: {plan.refused}") for plan in plans if plan.refused]
-        patch = unified_diff(plans)
+        patch = unified_diff(plans, analysis.sources)
         sys.stdout.write(terminal_text(patch))
         for note in notes:
             typer.echo(note, err=True)

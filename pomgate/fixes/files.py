@@ -118,15 +118,43 @@ def write_plans(plans: Iterable[FilePlan], root: str) -> int:
     return written
 
 
-def unified_diff(plans: Iterable[FilePlan]) -> str:
-    """The planned changes as one unified diff (paths as the findings name them)."""
+def _masked_lines(text: str, path: str, sources: SourceLines | None, original: str | None = None) -> list[str]:
+    """The lines of ``text`` with Secret data and sensitive values masked as excerpts mask them.
+
+    A fix never changes how many lines a file has, so line ``n`` is masked as line ``n`` of the file
+    was (a context line of a diff may be a Secret's data), unless it differs from line ``n`` of
+    ``original`` (the other side of the diff): the fixed lines (an annotation's value, a path) are
+    shown as they are.
+    """
+    lines = text.splitlines(keepends=True)
+    if sources is None:
+        return lines
+    before = original.splitlines(keepends=True) if original is not None else lines
+    masked = []
+    for number, line in enumerate(lines, 1):
+        if number > len(before) or before[number - 1] != line:
+            masked.append(line)
+            continue
+        shown = sources.excerpt(path, number)
+        body = line.rstrip("\r\n")
+        if shown is not None and shown != body and not shown.endswith("..."):
+            line = shown + line[len(body) :]
+        elif shown is not None and shown != body:
+            line = "<redacted line>" + line[len(body) :]
+        masked.append(line)
+    return masked
+
+
+def unified_diff(plans: Iterable[FilePlan], sources: SourceLines | None = None) -> str:
+    """The planned changes as one unified diff (paths as the findings name them); with ``sources``,
+    Secret data and sensitive values in the lines shown are masked."""
     chunks = []
     for plan in plans:
         if plan.refused or not plan.edits:
             continue
         lines = difflib.unified_diff(
-            plan.before.splitlines(keepends=True),
-            plan.after.splitlines(keepends=True),
+            _masked_lines(plan.before, plan.path, sources, plan.after),
+            _masked_lines(plan.after, plan.path, sources, plan.before),
             f"a/{plan.path}",
             f"b/{plan.path}",
         )

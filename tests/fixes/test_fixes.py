@@ -250,3 +250,15 @@ def test_fix_refuses_a_file_that_changed_since_it_was_read(tmp_path: Path) -> No
     manifest.write_text(text + "# edited meanwhile\n")
     assert write_plans(plans, str(tmp_path.resolve())) == 0
     assert plans[0].refused and manifest.read_text().endswith("# edited meanwhile\n")
+
+
+def test_the_fix_diff_masks_secret_data_in_its_context_lines(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: default\n  annotations:\n"
+        "    example.com/rotate: true\nstringData:\n  password: hunter2-very-secret\n  token: abc\n"
+    )
+    done = pomgate("check", "--no-build", "--no-cache", "--diff", ".", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert '+    example.com/rotate: "true"' in done.stdout and "-    example.com/rotate: true" in done.stdout
+    assert "  password: <redacted>" in done.stdout
+    assert "hunter2" not in done.stdout and "abc" not in done.stdout
