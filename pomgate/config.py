@@ -213,27 +213,39 @@ def _check_rule_names(key: str, patterns: Collection[str], source: str) -> None:
 # ---------------------------------------------------------------- finding and reading the file
 
 
-def find_config(start: Path | None = None) -> Path | None:
-    """The nearest configuration file from ``start`` (default: cwd) upwards, stopping at a git root."""
-    directory = (start or Path.cwd()).resolve()
+def folders_up(start: Path) -> Iterator[Path]:
+    """``start`` (resolved) and its parents, nearest first, up to and including a git work tree's root."""
+    directory = start.resolve()
     for folder in (directory, *directory.parents):
-        for name in CONFIG_FILES:
-            candidate = folder / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_section(candidate)):
-                return candidate
+        yield folder
         if (folder / ".git").exists():
-            break
-    return None
+            return
 
 
-def config_candidates(folder: str) -> list[str]:
-    """Where `find_config` looks, as repository-relative paths, nearest first, from ``folder`` ('' = root) up."""
+def repository_folders_up(folder: str) -> list[str]:
+    """A repository-relative ``folder`` and its parents, nearest first, down to the root ('')."""
     folders = []
     current = folder.strip("/")
     while current:
         folders.append(current)
         current = posixpath.dirname(current)
     folders.append("")
+    return folders
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest configuration file from ``start`` (default: cwd) upwards, stopping at a git root."""
+    for folder in folders_up(start or Path.cwd()):
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_section(candidate)):
+                return candidate
+    return None
+
+
+def config_candidates(folder: str) -> list[str]:
+    """Where `find_config` looks, as repository-relative paths, nearest first, from ``folder`` ('' = root) up."""
+    folders = repository_folders_up(folder)
     return [posixpath.join(where, name) if where else name for where in folders for name in CONFIG_FILES]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pomgate.access.runner import TestResult, result_findings, run_test
 from pomgate.access.suite import AccessSuite, parse_suite
 from pomgate.access.testfile import DEFAULT_PATH, AccessTest
-from pomgate.config import Config
+from pomgate.config import Config, repository_folders_up
 from pomgate.diff.explain import table_of
 from pomgate.pipeline import Analysis
 
@@ -58,14 +58,11 @@ def suite_candidates(config: Config, prefixes: Sequence[str]) -> list[str]:
     if config.access_tests is not None:
         config_path = (config.path or "").split(":", 1)[-1]
         return [posixpath.normpath(posixpath.join(posixpath.dirname(config_path), config.access_tests))]
-    found = []
-    for prefix in prefixes or [""]:
-        folder = prefix
-        while True:
-            found.append(posixpath.join(folder, DEFAULT_PATH) if folder else DEFAULT_PATH)
-            if not folder:
-                break
-            folder = posixpath.dirname(folder)
+    found = [
+        posixpath.join(folder, DEFAULT_PATH) if folder else DEFAULT_PATH
+        for prefix in prefixes or [""]
+        for folder in repository_folders_up(prefix)
+    ]
     return list(dict.fromkeys(found))
 
 

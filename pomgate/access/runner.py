@@ -62,10 +62,7 @@ class TestResult:
 
 def describe_route(route: Route) -> str:
     """`https://host prefix /x`."""
-    match = next(
-        (f" {kind} {route.match_value(kind)}" for kind in ("path", "prefix", "regex") if route.match_value(kind)), ""
-    )
-    return f"{route.from_url}{match}"
+    return f"{route.from_url} {route.match_text()}".rstrip()
 
 
 def run_test(test: AccessTest, table: RouteTable) -> TestResult:

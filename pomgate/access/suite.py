@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pomgate.access.runner import TestResult, problem_findings, result_findings, run_test
 from pomgate.access.testfile import DEFAULT_PATH, AccessTest, TestFileProblem, parse_access_tests
+from pomgate.config import folders_up
 from pomgate.diff.explain import RouteTable, table_of
 from pomgate.findings import Finding
 from pomgate.pipeline import Analysis
@@ -61,13 +62,10 @@ def find_suite(config_path: str | None, configured: str | None, paths: Sequence[
         return _display(Path(os.path.normpath(os.path.join(base, configured))).resolve())
     starts = [p if os.path.isdir(p) else os.path.dirname(p) or "." for p in paths if p != "-"] or ["."]
     for start in starts:
-        folder = Path(start).resolve()
-        for candidate in (folder, *folder.parents):
-            found = candidate / DEFAULT_PATH
+        for folder in folders_up(Path(start)):
+            found = folder / DEFAULT_PATH
             if found.is_file():
                 return _display(found)
-            if (candidate / ".git").exists():
-                break
     return None
 
 

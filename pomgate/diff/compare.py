@@ -319,19 +319,12 @@ def _data(classes: Sequence[AccessClass]) -> list[dict[str, Any]]:
 
 
 def _where(route: Route) -> str:
-    for kind in ("path", "prefix", "regex"):
-        value = route.match_value(kind)
-        if value:
-            return f"{route.from_url} {kind} {value} (Ingress {route.ingress.namespace}/{route.ingress.name})"
-    return f"{route.from_url} (Ingress {route.ingress.namespace}/{route.ingress.name})"
+    match = f"{route.from_url} {route.match_text()}".rstrip()
+    return f"{match} (Ingress {route.ingress.namespace}/{route.ingress.name})"
 
 
 def _match(route: Route) -> str:
-    for kind in ("path", "prefix", "regex"):
-        value = route.match_value(kind)
-        if value:
-            return f"{kind} {value}"
-    return "for every path"
+    return route.match_text() or "for every path"
 
 
 def _probe_url(route: Route) -> str | None:

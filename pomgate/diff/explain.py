@@ -237,10 +237,7 @@ def explanation_text(found: Explanation, inventory: Inventory, verdict: Verdict 
         return "\n".join(lines) + "\n"
     lines.append(f"\nRoutes for {found.group_host}, in the order Pomerium tries them:")
     for index, route in enumerate(found.group, 1):
-        match = next(
-            (f"{kind} {route.match_value(kind)}" for kind in ("path", "prefix", "regex") if route.match_value(kind)),
-            "every path",
-        )
+        match = route.match_text() or "every path"
         mark = "→" if route is found.winner else ("×" if route in found.shadowed else " ")
         path, line = source_of(route, inventory)
         where = f"{path}:{line}" if path else "?"

@@ -26,9 +26,7 @@ def headline(result: DiffResult, label: str) -> str:
 
 def route_line(route: Route) -> str:
     """`https://host prefix /x -> upstream (Ingress ns/name)`."""
-    match = next(
-        (f" {kind} {route.match_value(kind)}" for kind in ("path", "prefix", "regex") if route.match_value(kind)), ""
-    )
+    match = f" {route.match_text()}".rstrip()
     to = route.fields.get("to")
     upstream = ", ".join(str(t) for t in to) if isinstance(to, list) else ""
     arrow = f" -> {upstream}" if upstream else ""

@@ -8,7 +8,6 @@ change: the rest of the file keeps its bytes, its encoding and byte-order mark, 
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import os
 import stat
@@ -19,16 +18,8 @@ from dataclasses import dataclass, field
 from pomgate.findings import Finding
 from pomgate.fixes.locate import compose_documents
 from pomgate.fixes.suggest import Fix, TextEdit, suggest_fix
+from pomgate.scanning.loader import byte_order_mark
 from pomgate.scanning.source import SourceLines
-
-#: Byte-order marks, longest first (a UTF-32 LE mark begins with the UTF-16 LE one).
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 
 
 @dataclass
@@ -186,11 +177,7 @@ def _read_inside(location: str | None, root: str) -> tuple[str, str, bytes] | st
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return "it is not a regular file"
         data = handle.read()
-    encoding, bom = "utf-8", b""
-    for mark, name in _BOMS:
-        if data.startswith(mark):
-            encoding, bom = name, mark
-            break
+    bom, encoding = byte_order_mark(data)
     try:
         return data[len(bom) :].decode(encoding), encoding, bom
     except UnicodeDecodeError:

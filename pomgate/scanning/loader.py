@@ -90,13 +90,23 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 DOCUMENT_SEPARATOR = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.MULTILINE)
 #: Characters YAML 1.1 (libyaml, go-yaml) refuses anywhere in a stream.
 NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-#: Byte-order marks of the wide encodings, UTF-32 first: a UTF-32 LE mark begins with the UTF-16 LE one.
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+#: Byte-order marks and the codec of the text after them, UTF-32 first: a UTF-32 LE mark begins with
+#: the UTF-16 LE one.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+
+
+def byte_order_mark(data: bytes) -> tuple[bytes, str]:
+    """The byte-order mark ``data`` starts with (b"" for none) and the codec of the text after it."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return mark, encoding
+    return b"", "utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,16 +547,15 @@ def decode_text(data: str | bytes, display_path: str) -> tuple[str | None, Findi
         if nul >= 0:
             return None, _not_text(display_path, "it contains NUL characters (binary?)", _line_at(text, nul))
         return text, None
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    else:
-        for mark, encoding in _WIDE_BOMS:
-            if data.startswith(mark):
-                try:
-                    text = data.decode(encoding)
-                except UnicodeDecodeError:
-                    return None, _not_text(display_path, f"it is not valid {encoding.upper()}", None)
-                return decode_text(text, display_path)
+    mark, encoding = byte_order_mark(data)
+    data = data[len(mark) :]
+    if mark and encoding != "utf-8":
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            family = encoding.rsplit("-", 1)[0].upper()  # utf-16-le -> UTF-16
+            return None, _not_text(display_path, f"it is not valid {family}", None)
+        return decode_text(text, display_path)
     nul_byte = data.find(b"\x00")
     if nul_byte >= 0:
         wide = _wide_without_mark(data)

@@ -26,6 +26,9 @@ class Problem:
     related: list[str] = dataclass_field(default_factory=list)
     #: Text inside the annotation value the problem is about (e.g. an unknown policy operator).
     token: str | None = None
+    #: What the problem is about, as data for the code that reads findings (e.g. ``missing``: the object
+    #: a reference names); copied into the finding's ``extra``.
+    facts: dict[str, str] = dataclass_field(default_factory=dict)
 
     @property
     def message(self) -> str:

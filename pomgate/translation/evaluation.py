@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias
 
 from pomgate.translation.ppl import (
+    LIST_OPERATOR_PHRASES,
+    STRING_OPERATOR_PHRASES,
     Conditional,
     Criterion,
     PolicyError,
@@ -568,16 +570,6 @@ def _evaluate_rule(index: int, rule: Rule, facts: _Facts) -> _RuleResult:
 
 # --------------------------------------------------------------------------- words
 
-_OPERATOR_WORDS: Final = {
-    "is": "is",
-    "not": "is not",
-    "contains": "contains",
-    "starts_with": "starts with",
-    "ends_with": "ends with",
-    "in": "in",
-    "not_in": "not in",
-}
-_LIST_WORDS: Final = {"has": "has", "is": "is exactly", "exclude": "excludes"}
 _FIXED_WORDS: Final = {
     "accept": "everyone",
     "reject": "nobody",
@@ -618,11 +610,11 @@ def criterion_words(criterion: Criterion) -> str:
     if name in _FIXED_WORDS:
         return _FIXED_WORDS[name]
     if name in _SUBJECT_WORDS:
-        return f"{_SUBJECT_WORDS[name]} {_matcher_words(data, _OPERATOR_WORDS, 'is')}"
+        return f"{_SUBJECT_WORDS[name]} {_matcher_words(data, STRING_OPERATOR_PHRASES, 'is')}"
     if name == "claim":
-        return f"claim {criterion.sub_path or ''} {_matcher_words(data, _LIST_WORDS, 'has')}"
+        return f"claim {criterion.sub_path or ''} {_matcher_words(data, LIST_OPERATOR_PHRASES, 'has')}"
     if name == "groups":
-        return f"groups {_matcher_words(data, _LIST_WORDS, 'has')}"
+        return f"groups {_matcher_words(data, LIST_OPERATOR_PHRASES, 'has')}"
     if name == "source_ip":
         return f"client IP in {_plain(data if isinstance(data, list) else [data])}"
     if name == "ssh_username_matches_claim":

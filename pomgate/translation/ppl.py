@@ -633,7 +633,8 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-_STRING_OPERATOR_PHRASES: Final = {
+#: String and string-list matcher operators in words (`describe`, and the evaluator's deciding rule).
+STRING_OPERATOR_PHRASES: Final = {
     "is": "is",
     "not": "is not",
     "contains": "contains",
@@ -642,7 +643,7 @@ _STRING_OPERATOR_PHRASES: Final = {
     "in": "in",
     "not_in": "not in",
 }
-_LIST_OPERATOR_PHRASES: Final = {"has": "has", "is": "is exactly", "exclude": "excludes"}
+LIST_OPERATOR_PHRASES: Final = {"has": "has", "is": "is exactly", "exclude": "excludes"}
 _FIXED_PHRASES: Final = {
     "accept": "everyone",
     "reject": "nobody",
@@ -671,12 +672,12 @@ def _describe_criterion(criterion: Criterion) -> str:
     if name in _FIXED_PHRASES:
         return _FIXED_PHRASES[name]
     if name in STRING_MATCHER_CRITERIA:
-        return f"{name} {_describe_operators(data, _STRING_OPERATOR_PHRASES, 'is')}"
+        return f"{name} {_describe_operators(data, STRING_OPERATOR_PHRASES, 'is')}"
     if name == "claim":
         claim = criterion.sub_path or "(no claim name)"
-        return f"claim {claim} {_describe_operators(data, _LIST_OPERATOR_PHRASES, 'has')}"
+        return f"claim {claim} {_describe_operators(data, LIST_OPERATOR_PHRASES, 'has')}"
     if name == "groups":
-        return f"groups {_describe_operators(data, _LIST_OPERATOR_PHRASES, 'has')}"
+        return f"groups {_describe_operators(data, LIST_OPERATOR_PHRASES, 'has')}"
     if name == "source_ip":
         return f"source_ip in {_plain_list(data)}"
     if name in SSH_KEY_CRITERIA:
@@ -688,7 +689,7 @@ def _describe_criterion(criterion: Criterion) -> str:
         parts = []
         for condition in _sorted_keys(data):
             if condition in _CERTIFICATE_SAN_CONDITIONS:
-                parts.append(f"{condition} {_describe_operators(data[condition], _STRING_OPERATOR_PHRASES, 'is')}")
+                parts.append(f"{condition} {_describe_operators(data[condition], STRING_OPERATOR_PHRASES, 'is')}")
             else:
                 parts.append(f"{condition} in {_plain_list(data[condition])}")
         return "client certificate " + (" and ".join(parts) if parts else "is any")

@@ -9,6 +9,20 @@ from typing import Any
 from pomgate.findings import Finding, ObjectRef
 
 REDACTED = "<redacted>"
+#: The ways a route matches a request path, in the order a route states them.
+MATCH_KINDS = ("path", "prefix", "regex")
+
+
+def host_of_url(url: str) -> str | None:
+    """The host of a route's ``from`` URL (``scheme://host[:port]``), lower-cased; None when there is none."""
+    _scheme, separator, rest = url.partition("://")
+    if not separator:
+        return None
+    netloc = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if netloc.startswith("["):  # an IPv6 literal
+        return netloc[1:].partition("]")[0].lower() or None
+    host = netloc.partition(":")[0]
+    return host.lower() or None
 
 
 @dataclass(frozen=True, order=True)
@@ -88,6 +102,19 @@ class Route:
     def match_value(self, kind: str) -> str:
         value = self.fields.get(kind)
         return value if isinstance(value, str) else ""
+
+    def match_text(self) -> str:
+        """How the route matches a request path: ``prefix /api``, ``path /x`` or ``regex …`` ("" for every path)."""
+        for kind in MATCH_KINDS:
+            value = self.match_value(kind)
+            if value:
+                return f"{kind} {value}"
+        return ""
+
+    @property
+    def url_host(self) -> str:
+        """The host of the ``from`` URL, lower-cased (``app.example.com``, ``*.example.com``; "" for none)."""
+        return host_of_url(self.from_url) or ""
 
     def sort_key(self) -> tuple[bytes, ...]:
         """Pomerium's order: from asc, path desc, regex desc, prefix desc, id asc (byte-wise).

@@ -41,7 +41,6 @@ from pomgate.translation.whole_config import (
     key_pair_problems,
     options_problems,
     prune_problems,
-    route_host,
 )
 
 PARSING = "parsing ingress: "
@@ -161,12 +160,19 @@ def _finding(ref: ObjectRef, problem: Problem) -> Finding:
     )
 
 
+def _backend_use(ctx: _PathContext, port_text: str) -> str:
+    """Where a backend is, for a message: ``host/path port p`` (or ``defaultBackend port p``)."""
+    where = "defaultBackend" if ctx.prefix else f"{ctx.host}{ctx.path.path}"
+    return f"{where} port {port_text}" if port_text else where
+
+
 def _extra(problem: Problem) -> dict[str, Any]:
     extra: dict[str, Any] = {"chain": problem.chain}
     if problem.related:
         extra["related"] = problem.related
     if problem.token:
         extra["token"] = problem.token
+    extra.update(problem.facts)
     return extra
 
 
@@ -214,8 +220,11 @@ class _IngressTranslation:
         severity: Severity = Severity.ERROR,
         detail: str | None = None,
         hint: str | None = None,
+        facts: dict[str, str] | None = None,
     ) -> None:
-        self.problems.append(Problem(rule=rule, chain=chain, field=fld, severity=severity, detail=detail, hint=hint))
+        self.problems.append(
+            Problem(rule=rule, chain=chain, field=fld, severity=severity, detail=detail, hint=hint, facts=facts or {})
+        )
 
     # ------------------------------------------------------------ main flow
     def run(self) -> None:
@@ -294,6 +303,7 @@ class _IngressTranslation:
                     ctx.field + ("backend", "service", "name"),
                     "backend",
                     context + f'services "{svc_name}" not found',
+                    use=_backend_use(ctx, port_text),
                 )
                 continue
             if service.spec.type != "ExternalName" and self.options.live:
@@ -307,10 +317,12 @@ class _IngressTranslation:
                     )
         return ok
 
-    def missing(self, kind: str, name: str, fld: FieldPath, used_by: str, chain: str) -> None:
+    def missing(self, kind: str, name: str, fld: FieldPath, used_by: str, chain: str, use: str = "") -> None:
+        """A referenced object that is not there; ``use`` says where (a backend's host, path and port)."""
         if self.options.live:
             self.problem(f"reference/{kind.lower()}-missing", chain, fld)
             return
+        facts = {"missing": f"{kind} {self.namespace}/{name}", "used_by": used_by, "use": use or used_by}
         pool = self.inventory.secrets if kind == "Secret" else self.inventory.services
         rejected = pool.get((self.namespace, name))
         if rejected is not None:
@@ -320,6 +332,7 @@ class _IngressTranslation:
                 f"(see its k8s/ finding), so the controller fails this Ingress with `{chain}`",
                 fld,
                 severity=Severity.WARNING,
+                facts=facts,
             )
             return
         if used_by == "spec.tls":
@@ -333,6 +346,7 @@ class _IngressTranslation:
             fld,
             severity=Severity.WARNING,
             detail=detail,
+            facts=facts,
         )
 
     def backend_contexts(self) -> list[_PathContext]:
@@ -383,7 +397,7 @@ class _IngressTranslation:
 
     def validate_whole_config(self, routes: list[Route], certificates: list[CertificateSource]) -> None:
         """Options validation (certificates in use, bearer token format), then Envoy's rules."""
-        hosts = {route_host(route.from_url) for route in routes}
+        hosts = {route.url_host for route in routes}
         self.problems.extend(key_pair_problems(certificates, hosts))
         fields = [route.fields for route in routes]
         self.problems.extend(options_problems(fields, self.annotation_field))
@@ -603,6 +617,7 @@ class _IngressTranslation:
                 "without its port",
                 ctx.field + ("backend", "service", "port"),
                 severity=Severity.WARNING,
+                facts={"missing": f"Service {self.namespace}/{service_ref.name}", "port": _port_text(service_ref.port)},
             )
             return [f"{scheme}://{dns}"]
         if service is not None and service.spec.type == "ExternalName":

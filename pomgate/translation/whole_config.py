@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from pomgate.findings import FieldPath, Severity
 from pomgate.translation.certificates import (
@@ -46,7 +44,6 @@ __all__ = [
     "key_pair_problems",
     "options_problems",
     "prune_problems",
-    "route_host",
 ]
 
 
@@ -69,15 +66,6 @@ def certificate_sources(
         pair = KeyPair(entry.ref, entry.data.get("tls.crt", b""), entry.data.get("tls.key", b""))
         sources.append(CertificateSource(pair, field_of(name)))
     return sources
-
-
-@lru_cache(maxsize=65536)  # the routes of one input share few `from` URLs; each rule asks for them
-def route_host(from_url: str) -> str:
-    """The host name of a route's ``from`` URL as Go's ``url.Hostname`` gives it."""
-    try:
-        return urlsplit(from_url).hostname or ""
-    except ValueError:
-        return ""
 
 
 def prune_problems(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pomgate.findings import FieldPath, Finding, ObjectRef, Severity
 from pomgate.kube.inventory import Inventory
 from pomgate.rules.base import Rule, RuleContext
-from pomgate.translation.route import Route
+from pomgate.translation.route import Route, host_of_url
 
 #: How many other Ingresses a message names before "and N more".
 _NAMED = 3
@@ -43,18 +43,6 @@ def most_specific_pattern(host: str, patterns: Container[str]) -> str | None:
 def route_host(route: Route) -> str | None:
     """The host pattern a route serves, lower-cased (``app.example.com``, ``*.example.com``, ``*``)."""
     return host_of_url(route.from_url)
-
-
-def host_of_url(url: str) -> str | None:
-    """The host of a route's ``from`` URL (``scheme://host[:port]``), lower-cased; None when there is none."""
-    _scheme, separator, rest = url.partition("://")
-    if not separator:
-        return None
-    netloc = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    if netloc.startswith("["):  # an IPv6 literal
-        return netloc[1:].partition("]")[0].lower() or None
-    host = netloc.partition(":")[0]
-    return host.lower() or None
 
 
 class HostOwners:

@@ -7,23 +7,17 @@ from urllib.parse import urlsplit
 
 from pomgate.findings import FieldPath, Finding, Severity
 from pomgate.rules.base import Rule, RuleContext
-from pomgate.translation.route import Route
-
-_MATCH_KINDS = ("path", "prefix", "regex")
+from pomgate.translation.route import MATCH_KINDS, Route
 
 
 def _match(route: Route) -> tuple[str, str, str, str] | None:
     if urlsplit(route.from_url).scheme not in ("http", "https"):
         return None  # TCP/UDP/SSH hosts: routing/duplicate-tcp-host
-    return (route.from_url, *(route.match_value(kind) for kind in _MATCH_KINDS))  # type: ignore[return-value]
+    return (route.from_url, *(route.match_value(kind) for kind in MATCH_KINDS))  # type: ignore[return-value]
 
 
 def _describe(route: Route) -> str:
-    for kind in _MATCH_KINDS:
-        value = route.match_value(kind)
-        if value:
-            return f"{route.from_url} {kind} {value}"
-    return f"{route.from_url} (every path)"
+    return f"{route.from_url} {route.match_text() or '(every path)'}"
 
 
 def _path_field(route: Route) -> FieldPath:

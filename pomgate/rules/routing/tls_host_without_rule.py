@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator
 from pomgate.findings import Finding, Severity
 from pomgate.rules.base import Rule, RuleContext
 from pomgate.rules.review_helpers import is_http01_solver
-from pomgate.translation.whole_config import route_host
 
 BAD = """\
 apiVersion: networking.k8s.io/v1
@@ -48,26 +47,16 @@ spec:
 GOOD = BAD.replace("        - www.example.com\n", "")
 
 
-def covers(pattern: str, host: str) -> bool:
-    """Whether two Ingress hosts meet: equal, or one a ``*.domain`` wildcard for the other (one label)."""
-    pattern, host = pattern.lower(), host.lower()
-    if pattern == host:
-        return True
-    for wildcard, name in ((pattern, host), (host, pattern)):
-        if wildcard.startswith("*.") and "." in name and name.split(".", 1)[1] == wildcard[2:]:
-            return True
-    return False
-
-
 class _Hosts:
-    """Host names and the parents they give a ``*.`` wildcard, for lookups instead of pairwise `covers`."""
+    """Host names, looked up the way two Ingress hosts meet: equal, or one a ``*.domain`` wildcard for the
+    other (one label deep, either side)."""
 
     def __init__(self, names: Iterable[str]) -> None:
         self.names = {name.lower() for name in names}
         self.parents = {name.split(".", 1)[1] for name in self.names if "." in name}
 
     def cover(self, host: str) -> bool:
-        """Whether some name meets ``host`` as `covers` says."""
+        """Whether some name meets ``host``."""
         host = host.lower()
         if host in self.names:
             return True
@@ -78,7 +67,7 @@ class _Hosts:
 
 def check(context: RuleContext) -> Iterator[Finding]:
     """One warning per spec.tls host of a managed Ingress that matches no rule host nor any route's host."""
-    route_hosts = _Hosts(route_host(route.from_url) for route in context.translation.routes)
+    route_hosts = _Hosts(route.url_host for route in context.translation.routes)
     for outcome in context.translation.outcomes:
         typed = context.ingresses_by_ref.get(outcome.ingress)
         if not outcome.managed or typed is None or typed.rejected or is_http01_solver(typed.model):

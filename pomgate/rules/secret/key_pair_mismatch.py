@@ -18,7 +18,7 @@ from pomgate.translation.certificates import (
     parse_certificate,
     prune_unused,
 )
-from pomgate.translation.whole_config import CHAIN, TLS_SECRET_TYPE, route_host
+from pomgate.translation.whole_config import CHAIN, TLS_SECRET_TYPE
 
 BAD = tls_manifests(CERTIFICATE, OTHER_KEY)
 GOOD = tls_manifests(CERTIFICATE, ITS_KEY)
@@ -56,10 +56,10 @@ def check(context: RuleContext) -> Iterator[Finding]:
     ingresses = list(ingress_routes(context))
     pairs = {typed.ref: _tls_pairs(context, typed) for typed, _routes in ingresses}
     everything = [pair for found in pairs.values() for _index, pair in found]
-    all_hosts = {route_host(route.from_url) for _typed, routes in ingresses for route in routes}
+    all_hosts = {route.url_host for _typed, routes in ingresses for route in routes}
     kept = set(prune_unused(everything, all_hosts))
     for typed, routes in ingresses:
-        own = {route_host(route.from_url) for route in routes}
+        own = {route.url_host for route in routes}
         locally = set(prune_unused([pair for _index, pair in pairs[typed.ref]], own))
         for index, pair in pairs[typed.ref]:
             if pair not in kept or pair in locally:
